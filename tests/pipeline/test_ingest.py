@@ -29,21 +29,21 @@ def test_sample_counts_per_status_equal_the_metadata(tmp_path):
     expected, rows = Counter(), 0
     problem_list = pd.read_csv(SAMPLE_ROOT / "metadata" / "problem_list.csv")
     datasets = dict(zip(problem_list["id"], problem_list["dataset"]))
-    for meta in sorted((SAMPLE_ROOT / "metadata").glob("p*.csv")):
+    for meta in sorted((SAMPLE_ROOT / "metadata").glob("p[0-9]*.csv")):
         df = pd.read_csv(meta, dtype=str, keep_default_na=False)
         rows += len(df)
-        for r in df.itertuples():
-            py3 = r.original_language.startswith(("Python3", "Python (3", "PyPy3"))
-            if r.language != "Python" or not py3 or datasets[r.problem_id] not in ("AIZU", "AtCoder"):
+        for r in df.to_dict("records"):
+            py3 = r["original_language"].startswith(("Python3", "Python (3", "PyPy3"))
+            if r["language"] != "Python" or not py3 or datasets[r["problem_id"]] not in ("AIZU", "AtCoder"):
                 continue
-            path = SAMPLE_ROOT / "data" / r.problem_id / "Python" / f"{r.submission_id}.py"
+            path = SAMPLE_ROOT / "data" / r["problem_id"] / "Python" / f"{r['submission_id']}.py"
             if not path.exists():
                 continue
             try:
                 path.read_bytes().decode("utf-8")
             except UnicodeDecodeError:
                 continue
-            expected[r.status] += 1
+            expected[r["status"]] += 1
     assert dict(Counter(subs["status"])) == dict(expected)
     assert summary["rows_read"] == rows
     assert summary["kept"] + sum(summary["skipped"].values()) == rows

@@ -1,0 +1,3 @@
+while True:
+    a, b = map(int, input().split())
+    print(a + b)

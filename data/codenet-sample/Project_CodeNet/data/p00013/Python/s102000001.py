@@ -1,0 +1,4 @@
+import sys
+
+for line in sys.stdin:
+    print(" ".join(line.split()[::-1]))

@@ -1,0 +1,3 @@
+import math
+r = input()
+print "%.6f %.6f" % (math.pi * r * r, 2 * math.pi * r)

@@ -1,0 +1,2 @@
+import sys, re
+print len(set(re.findall('[a-z]+', sys.stdin.read().lower())))

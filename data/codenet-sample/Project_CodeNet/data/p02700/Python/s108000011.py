@@ -1,0 +1,5 @@
+n = int(input())
+a = list(map(int, input().split()))
+for x in sorted(set(a))
+    print(x, end=" ")
+print()

@@ -1,0 +1,2 @@
+n = int(input())
+print(sum(n // i for i in range(1, n + 1)))

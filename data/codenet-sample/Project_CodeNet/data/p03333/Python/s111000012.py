@@ -1,0 +1,10 @@
+n = int(input())
+a = list(map(int, input().split()))
+mean = sum(a) / n
+var = sum((x - mean) ** 2 for x in a) / n
+if var == 0
+    print(mean)
+    print(0)
+else:
+    print(mean)
+    print(var ** 0.5)

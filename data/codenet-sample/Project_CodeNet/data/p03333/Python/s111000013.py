@@ -1,0 +1,5 @@
+n = int(input())
+a = list(map(int, input().split()))
+mean = sum(a) / n
+var = sum((x - mean) ** 2 for x in a) / n
+print("%.10f %.10f" % (mean, var ** 0.5))

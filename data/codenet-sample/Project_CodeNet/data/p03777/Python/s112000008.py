@@ -1,0 +1,19 @@
+import heapq
+
+n, m = map(int, input().split())
+g = [[] for _ in range(n + 1)]
+for _ in range(m):
+    u, v, w = map(int, input().split())
+    g[u].append((v, w))
+dist = [10 ** 18] * (n + 1)
+dist[1] = 0
+pq = [(0, 1)]
+while pq:
+    d, u = heapq.heappop(pq)
+    if d > dist[u]:
+        continue
+    for v, w in g[u]:
+        if d + w < dist[v]:
+            dist[v] = d + w
+            heapq.heappush(pq, (d + w, v))
+print(dist[n] if dist[n] < 10 ** 18 else -1)

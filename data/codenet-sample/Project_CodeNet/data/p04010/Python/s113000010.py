@@ -1,0 +1,26 @@
+n, a, b, m = map(int, input().split())
+xs = []
+x = b % m
+for _ in range(n):
+    xs.append(x)
+    x = (a * x + b) % m
+# rank lookup as a plain list: faster than a dict
+rank = [0] * (m + 1)
+vals = sorted(set(xs))
+for i, v in enumerate(vals):
+    rank[v] = i + 1
+k = len(vals)
+tree = [0] * (k + 1)
+ans = 0
+for i, v in enumerate(xs):
+    r = rank[v]
+    s = 0
+    while r > 0:
+        s += tree[r]
+        r -= r & -r
+    ans += i - s
+    r = rank[v]
+    while r <= k:
+        tree[r] += 1
+        r += r & -r
+print(ans)

@@ -1,0 +1,23 @@
+n, a, b, m = map(int, input().split())
+xs = []
+x = b % m
+for _ in range(n):
+    xs.append(x)
+    x = (a * x + b) % m
+rank = {v: i + 1 for i, v in enumerate(sorted(set(xs)))}
+k = len(rank)
+tree = [0] * (k + 1)
+ans = 0
+for i, v in enumerate(xs):
+    r = rank[v]
+    s = 0
+    while r > 0:
+        s += tree[r]
+        r -= r & -r
+    ans += i - s
+    r = rank[v]
+    while r <= k:
+        tree[r] += 1
+        r += r & -r
+print()
+print(ans)

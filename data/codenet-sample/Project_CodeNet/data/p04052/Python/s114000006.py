@@ -1,0 +1,8 @@
+n, x = map(int, input().split())
+coins = list(map(int, input().split()))
+dp = [0] * (x + 1)
+dp[0] = 1
+for c in coins:
+    for v in range(c, x + 1):
+        dp[v] += dp[v - c]
+print(dp[x])

@@ -1,0 +1,14 @@
+MOD = 10 ** 9 + 7
+n, x = map(int, input().split())
+coins = list(map(int, input().split()))
+dp = [0] * (x + 1)
+dp[0] = 1
+trace = ""
+i = 0
+while i < n:
+    c = coins[i]
+    for v in range(c, x + 1):
+        dp[v] = (dp[v] + dp[v - c]) % MOD
+    trace += "after coin %d: %d ways\n" % (c, dp[x])
+    print(trace)
+print(dp[x])
