@@ -12,10 +12,12 @@ import hashlib
 import logging
 import math
 import multiprocessing
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from pipeline import codenet, params as P, tables
@@ -32,12 +34,11 @@ class ProblemResult:
     """What one worker returns for one problem."""
 
     problem: dict
-    submissions: list[dict]
+    part: Path  # the problem's submissions, a Parquet file written by the worker
+    kept: int = 0
     rows_read: int = 0
-    table: "tables.pa.Table | None" = None  # submissions as Arrow, built in the worker
     skipped: Counter = field(default_factory=Counter)
     status_counts: Counter = field(default_factory=Counter)  # of kept submissions
-    num_accepted: int = 0
 
 
 def split_of(problem_id: str, seed: int, fractions) -> str:
@@ -113,8 +114,58 @@ def _read_tests(root: Path, pid: str, statement_samples: list[tuple[str, str]]) 
     return tests
 
 
-def ingest_problem(root: Path, row: dict, prm: P.IngestParams) -> ProblemResult:
-    """Read one problem: statement, tests, and its kept submissions with their code."""
+def _kept_rows(meta: Path, pid: str, dataset: str, prm: P.IngestParams, result: ProblemResult) -> list[tuple]:
+    """The metadata rows to keep, as small tuples, counting every skip. Streams the CSV (a popular problem has
+    tens of thousands of rows, three in four of another language)."""
+    languages, statuses, known = set(prm.languages), set(prm.statuses), set(codenet.STATUSES)
+    rows = []
+    with meta.open(newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header != codenet.METADATA_HEADER:
+            result.skipped["metadata_bad_header"] += 1
+            log.warning("%s: unexpected header %s; expected %s", meta, header, codenet.METADATA_HEADER)
+            return []
+        n_fields = len(header)
+        try:
+            for fields in reader:
+                result.rows_read += 1
+                # Cheap checks first: three in four CodeNet rows are other languages.
+                if len(fields) != n_fields:
+                    result.skipped["malformed_row"] += 1
+                    continue
+                sid, row_pid, user, date, lang, orig, ext, status, cpu, mem, size, _ = fields
+                if lang not in languages:
+                    result.skipped["language"] += 1
+                    continue
+                if row_pid != pid or not codenet.SUBMISSION_ID.match(sid):
+                    result.skipped["malformed_row"] += 1
+                    continue
+                if status not in known:
+                    result.skipped["unknown_status"] += 1
+                    log.warning("%s: %s has unknown status %r (skipped)", meta, sid, status)
+                    continue
+                if statuses and status not in statuses:
+                    result.skipped["status"] += 1
+                    continue
+                version = codenet.python_version(orig, dataset)
+                if version not in prm.python_versions:
+                    result.skipped["python_version"] += 1
+                    continue
+                rows.append((sid, user, date, lang, orig, ext, status, cpu, mem, size, version))
+        except csv.Error as exc:  # e.g. NUL bytes: the file is corrupt, not one row
+            result.skipped["metadata_unreadable"] += 1
+            log.warning("%s: unreadable CSV (%s); the rest of this problem is skipped", meta, exc)
+    rows.sort()
+    if prm.max_submissions_per_problem and len(rows) > prm.max_submissions_per_problem:
+        result.skipped["max_submissions_per_problem"] += len(rows) - prm.max_submissions_per_problem
+        rows = rows[: prm.max_submissions_per_problem]
+    return rows
+
+
+def ingest_problem(root: Path, row: dict, prm: P.IngestParams, part: Path) -> ProblemResult:
+    """Read one problem: statement, tests, and its kept submissions with their code, written to the Parquet
+    file ``part`` one row group of at most ``prm.row_group_size`` rows at a time (bounded memory)."""
     pid = row["id"].strip()
     dataset = (row.get("dataset") or "").strip()
     html_path = root / "problem_descriptions" / f"{pid}.html"
@@ -131,105 +182,61 @@ def ingest_problem(root: Path, row: dict, prm: P.IngestParams) -> ProblemResult:
             "statement": statement,
             "tests": _read_tests(root, pid, samples),
         },
-        submissions=[],
+        part=part,
     )
     meta = root / "metadata" / f"{pid}.csv"
     if not meta.is_file():
         result.skipped["problem_without_metadata"] += 1
         return result
-    languages = set(prm.languages)
-    statuses = set(prm.statuses)
-    known_statuses = set(codenet.STATUSES)
+    rows = _kept_rows(meta, pid, dataset, prm, result)
     seen_hashes: set[str] = set()
-    with meta.open(newline="", encoding="utf-8", errors="replace") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header != codenet.METADATA_HEADER:
-            result.skipped["metadata_bad_header"] += 1
-            log.warning("%s: unexpected header %s; expected %s", meta, header, codenet.METADATA_HEADER)
-            return result
-        rows = []
-        try:
-            records = list(reader)
-        except csv.Error as exc:  # e.g. NUL bytes: the file is corrupt, not one row
-            result.skipped["metadata_unreadable"] += 1
-            log.warning("%s: unreadable CSV (%s); problem skipped", meta, exc)
-            return result
-        result.rows_read = len(records)
-        n_fields, lang_at = len(header), header.index("language")
-        for fields in records:
-            # Cheap checks first: three in four CodeNet rows are other languages.
-            if len(fields) != n_fields:
-                result.skipped["malformed_row"] += 1
-                continue
-            if fields[lang_at] not in languages:
-                result.skipped["language"] += 1
-                continue
-            rec = dict(zip(header, fields))
-            if not codenet.SUBMISSION_ID.match(rec["submission_id"]) or rec["problem_id"] != pid:
-                result.skipped["malformed_row"] += 1
-                continue
-            if rec["status"] not in known_statuses:
-                result.skipped["unknown_status"] += 1
-                log.warning("%s: %s has unknown status %r (skipped)", meta, rec["submission_id"], rec["status"])
-                continue
-            if statuses and rec["status"] not in statuses:
-                result.skipped["status"] += 1
-                continue
-            version = codenet.python_version(rec["original_language"], dataset)
-            if version not in prm.python_versions:
-                result.skipped["python_version"] += 1
-                continue
-            rows.append(rec)
-    rows.sort(key=lambda r: r["submission_id"])
-    if prm.max_submissions_per_problem and len(rows) > prm.max_submissions_per_problem:
-        result.skipped["max_submissions_per_problem"] += len(rows) - prm.max_submissions_per_problem
-        rows = rows[: prm.max_submissions_per_problem]
     data_dir = f"{root}/data/{pid}/"  # plain strings: pathlib costs more than the read at 3.3 M files
-    for rec in rows:
-        try:
-            with open(f"{data_dir}{rec['language']}/{rec['submission_id']}.{rec['filename_ext']}", "rb") as fh:
-                raw = fh.read()
-        except FileNotFoundError:
-            result.skipped["missing_file"] += 1
-            continue
-        try:
-            code = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            # Python 3 itself refuses non-UTF-8 source without a coding cookie; we cannot store it as text.
-            result.skipped["non_utf8"] += 1
-            continue
-        digest = codenet.code_hash(code)
-        result.submissions.append(
-            {
-                "submission_id": rec["submission_id"],
-                "problem_id": pid,
-                "user_id": rec["user_id"] or None,
-                "date": _int_or_none(rec["date"]),
-                "original_language": rec["original_language"],
-                "python_version": codenet.python_version(rec["original_language"], dataset),  # cached
-                "status": rec["status"],
-                "cpu_time_ms": _int_or_none(rec["cpu_time"]),
-                "memory_kb": _int_or_none(rec["memory"]),
-                "code_size": _int_or_none(rec["code_size"]),
-                "code": code,
-                "code_hash": digest,
-                "is_duplicate": digest in seen_hashes,
-            }
-        )
-        seen_hashes.add(digest)
-        result.status_counts[rec["status"]] += 1
+    chunk: list[dict] = []
+    with tables.stream_writer(part, tables.SUBMISSIONS) as writer:
+        for sid, user, date, lang, orig, ext, status, cpu, mem, size, version in rows:
+            try:
+                with open(f"{data_dir}{lang}/{sid}.{ext}", "rb") as fh:
+                    raw = fh.read()
+            except FileNotFoundError:
+                result.skipped["missing_file"] += 1
+                continue
+            try:
+                code = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                # Python 3 itself refuses non-UTF-8 source without a coding cookie; we cannot store it as text.
+                result.skipped["non_utf8"] += 1
+                continue
+            digest = codenet.code_hash(code)
+            chunk.append(
+                {
+                    "submission_id": sid,
+                    "problem_id": pid,
+                    "user_id": user or None,
+                    "date": _int_or_none(date),
+                    "original_language": orig,
+                    "python_version": version,
+                    "status": status,
+                    "cpu_time_ms": _int_or_none(cpu),
+                    "memory_kb": _int_or_none(mem),
+                    "code_size": _int_or_none(size),
+                    "code": code,
+                    "code_hash": digest,
+                    "is_duplicate": digest in seen_hashes,
+                }
+            )
+            seen_hashes.add(digest)
+            result.status_counts[status] += 1
+            if len(chunk) >= prm.row_group_size:
+                writer.write_rows(chunk)
+                chunk = []
+        writer.write_rows(chunk)
+        result.kept = writer.rows
     return result
 
 
 def _worker(args):
-    """Ingest one problem in a pool process; the rows travel back as one Arrow table (cheap to pickle)."""
-    root, row, prm = args
-    res = ingest_problem(root, row, prm)
-    res.table = tables.from_rows(res.submissions, tables.SUBMISSIONS)
-    res.num_accepted = sum(sub["status"] == "Accepted" for sub in res.submissions)
-    res.submissions = []
-    return res
+    root, row, prm, part = args
+    return ingest_problem(root, row, prm, part)
 
 
 def run(prm: P.IngestParams, seed: int, out_dir: Path) -> dict:
@@ -247,32 +254,40 @@ def run(prm: P.IngestParams, seed: int, out_dir: Path) -> dict:
     skipped: Counter = Counter()
     status_counts: Counter = Counter()
     rows_read = 0
-    jobs = ((root, row, prm) for row in problem_rows)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tables.stream_writer(out_dir / "submissions.parquet", tables.SUBMISSIONS) as writer:
+    # Workers write one Parquet part per problem; parts are appended here in problem order, row group by row
+    # group, so memory is bounded by a row group whatever the size of the dataset or of its largest problem.
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".ingest-parts-") as parts, tables.stream_writer(
+        out_dir / "submissions.parquet", tables.SUBMISSIONS
+    ) as writer:
+        jobs = ((root, row, prm, Path(parts) / f"{i}.parquet") for i, row in enumerate(problem_rows))
         pending: list[tables.pa.Table] = []
         pending_rows = 0
         pool = multiprocessing.get_context("fork").Pool(prm.workers) if prm.workers > 1 else None
         try:
-            results = pool.imap(_worker, jobs, chunksize=4) if pool else map(_worker, jobs)
+            results = pool.imap(_worker, jobs, chunksize=1) if pool else map(_worker, jobs)
             for res in tqdm(results, total=len(problem_rows), desc="ingest", unit="problem", mininterval=2):
                 rows_read += res.rows_read
                 skipped.update(res.skipped)
                 status_counts.update(res.status_counts)
-                n = res.table.num_rows
+                n_acc = res.status_counts["Accepted"]
                 problems.append(
                     {
                         **res.problem,
-                        "num_submissions": n,
-                        "num_accepted": res.num_accepted,
-                        "acceptance_rate": res.num_accepted / n if n else math.nan,
+                        "num_submissions": res.kept,
+                        "num_accepted": n_acc,
+                        "acceptance_rate": n_acc / res.kept if res.kept else math.nan,
                     }
                 )
-                pending.append(res.table)
-                pending_rows += n
-                if pending_rows >= prm.row_group_size:
-                    writer.write_table(tables.pa.concat_tables(pending))
-                    pending, pending_rows = [], 0
+                if res.part.exists():
+                    part = pq.ParquetFile(res.part)
+                    for i in range(part.num_row_groups):
+                        pending.append(part.read_row_group(i))
+                        pending_rows += pending[-1].num_rows
+                        if pending_rows >= prm.row_group_size:  # small problems share a row group
+                            writer.write_table(tables.pa.concat_tables(pending))
+                            pending, pending_rows = [], 0
+                    res.part.unlink()
             if pending:
                 writer.write_table(tables.pa.concat_tables(pending))
         finally:

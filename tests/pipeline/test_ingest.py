@@ -173,11 +173,11 @@ def test_crash_leaves_no_partial_outputs(tree, tmp_path, monkeypatch):
     root = tree({"p00001": [{}], "p00002": [{}]})
     calls = []
 
-    def boom(root_, row, prm):
+    def boom(root_, row, prm, part):
         calls.append(row["id"])
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return real(root_, row, prm)
+        return real(root_, row, prm, part)
 
     real = ingest.ingest_problem
     monkeypatch.setattr(ingest, "ingest_problem", boom)
