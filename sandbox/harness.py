@@ -73,7 +73,8 @@ COMPILE_FAILED, SETUP_FAILED = b"C", b"S"  # first byte on the child's status pi
 
 libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x10000000, 0x08000000, 0x40000000
-MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x1000, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT = 0x1, 0x2, 0x4, 0x20
+MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 4, 36, 38
 SYS_MOUNT_SETATTR, AT_RECURSIVE, MOUNT_ATTR_RDONLY = 442, 0x8000, 0x1
 
@@ -189,10 +190,44 @@ def _isolate_uid_mode() -> tuple[list[str], list[str]]:
         done.append("readonly-root")  # older kernels: only the tmpfs mounts below (uid checks still apply)
     tmpfs_opts = "size=512m,nr_inodes=16384"
     mounted = [path for path in PRIVATE_TMP if os.path.isdir(path)]
+    hidden = _python_under(mounted)  # e.g. a venv in /tmp: the private /tmp would hide it from programs
     for path in mounted:
         _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, tmpfs_opts + ",mode=1777")
+    _restore_read_only(hidden)
     _expose_python(tmpfs_opts)
     return done + ["private-tmp", "uid"], mounted
+
+
+_KEEP: set[str] = set()  # entries of the private tmp mounts that hold Python's files: never wiped
+
+
+def _python_paths() -> set[str]:
+    return {os.path.realpath(p) for p in (*sys.path, sys.prefix, sys.base_prefix, sys.executable) if p}
+
+
+def _python_under(places: list[str]) -> dict[str, int]:
+    """Python's own paths that lie under `places` (outermost only), each opened O_PATH before the places are
+    covered with private tmpfs mounts."""
+    inside = sorted(p for p in _python_paths() if os.path.exists(p) and any(p.startswith(d + "/") for d in places))
+    outermost = [p for i, p in enumerate(inside) if not any(p.startswith(q + "/") for q in inside[:i])]
+    return {p: os.open(p, os.O_PATH) for p in outermost}
+
+
+def _restore_read_only(hidden: dict[str, int]) -> None:
+    """Bind Python's paths back, read-only, into the private tmpfs mounts. The directories leading to them are
+    root's (0755): programs can neither write beside them nor into them, and the wipe after each run skips
+    them (`_KEEP`)."""
+    for path, fd in hidden.items():
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            os.mkdir(path)
+        else:
+            open(path, "w").close()
+        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, None)
+        _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
+        os.close(fd)
+        place = next(d for d in PRIVATE_TMP if path.startswith(d + "/"))
+        _KEEP.add(os.path.join(place, path[len(place) + 1 :].split("/")[0]))
 
 
 def _isolate_tree_mode() -> tuple[list[str], list[str]]:
@@ -456,7 +491,7 @@ def _wipe_tmp(scratch: list[str], work_root: str) -> None:
     chmod'ed it)."""
     for place in scratch:
         for entry in os.scandir(place):
-            if entry.path != work_root:
+            if entry.path != work_root and entry.path not in _KEEP:
                 _remove(entry.path)
     if os.path.islink(work_root) or os.path.exists(work_root) and not os.path.isdir(work_root):
         _remove(work_root)
