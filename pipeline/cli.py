@@ -36,11 +36,12 @@ def execute(
     ingest: Path = typer.Option(Path("data/ingest"), help="ingest stage output folder"),
     out: Path = typer.Option(Path("data/execute"), help="output folder"),
     memo: Path = typer.Option(None, help="judge memo (SQLite) for crash recovery; omit to disable"),
+    problems: Path = typer.Option(None, help="problems table with the tests to judge on (default: ingest's)"),
 ):
     """Judge every submission in the sandbox: verdicts.parquet and agreement.json."""
     from pipeline import execute as stage
 
-    stage.main(params, ingest, out, memo)
+    stage.main(params, ingest, out, memo, problems)
 
 
 @app.command()
@@ -71,6 +72,33 @@ def groups(
 # Further stage commands are added below, one per stage, in pipeline order.
 
 
+@app.command("prepare-model")
+def prepare_model(
+    params: Path = PARAMS,
+    out: Path = typer.Option(Path("models/policy/base"), help="output model directory"),
+):
+    """Save the base policy (params: model.source) as a plain safetensors model directory with its tokenizer."""
+    from pipeline import model as stage
+
+    stage.main(params, out)
+
+
+@app.command()
+def train(
+    params: Path = PARAMS,
+    algorithm: str = typer.Option("rloo", help="rloo (offline RLOO, the default) or sft (the baseline)"),
+    groups: Path = typer.Option(Path("data/groups/groups.parquet"), help="groups stage output"),
+    base: Path = typer.Option(Path("models/policy/base"), help="prepare-model output (the initial policy)"),
+    out: Path = typer.Option(..., help="output model directory, e.g. models/policy/rloo"),
+    checkpoints: Path = typer.Option(None, help="resumable checkpoints [default: checkpoints/<algorithm>]"),
+    metrics: Path = typer.Option(None, help="dvclive folder [default: metrics/train/<algorithm>]"),
+):
+    """Train the policy on the train split of groups.parquet (explicit loop, dvclive metrics, resumable)."""
+    from pipeline import train as stage
+
+    stage.main(params, algorithm, groups, base, out, checkpoints, metrics)
+
+
 @app.command()
 def evaluate(
     params: Path = PARAMS,
@@ -85,6 +113,19 @@ def evaluate(
     from pipeline import evaluate as stage
 
     stage.main(params, model_dir, name, problems, out, metrics, plots)
+
+
+@app.command("tests")
+def tests_(
+    params: Path = PARAMS,
+    ingest: Path = typer.Option(Path("data/ingest"), help="ingest stage output folder"),
+    out: Path = typer.Option(Path("data/tests"), help="output folder"),
+):
+    """Generate tests by mutating sample inputs, label them with Accepted solutions: problems.parquet,
+    report.json, summary.json."""
+    from pipeline import testgen as stage
+
+    stage.main(params, ingest, out)
 
 
 @app.command()

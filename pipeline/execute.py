@@ -22,7 +22,8 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from pipeline import params as P, tables
-from sandbox import HARNESS_VERSION, Job, Judgement, Sandbox
+from pipeline.engine import open_judge
+from sandbox import HARNESS_VERSION, Job, Judgement, Sandbox  # noqa: F401  (Sandbox: tests patch it)
 
 log = logging.getLogger(__name__)
 
@@ -146,15 +147,24 @@ def iter_submissions(path: Path, batch_size: int) -> Iterator[list[dict]]:
         yield batch.to_pylist()
 
 
-def run(prm: P.ExecuteParams, ingest_dir: Path, out_dir: Path, memo_path: Path | None, batch_size: int = 2000) -> dict:
-    problems = tables.read_table(ingest_dir / "problems.parquet", tables.PROBLEMS)
+def run(
+    prm: P.ExecuteParams,
+    ingest_dir: Path,
+    out_dir: Path,
+    memo_path: Path | None,
+    batch_size: int = 2000,
+    problems_path: Path | None = None,
+) -> dict:
+    """Judge ingest_dir's submissions on the tests of problems_path (default: ingest's problems.parquet; the
+    pipeline passes the tests stage's table, which adds generated tests)."""
+    problems = tables.read_table(problems_path or ingest_dir / "problems.parquet", tables.PROBLEMS)
     per_problem = problem_tests(problems, prm)
     total = pq.ParquetFile(ingest_dir / "submissions.parquet").metadata.num_rows
     confusion: dict[str, Counter] = defaultdict(Counter)
     misses: Counter = Counter()
     not_judged: Counter = Counter()
     memo = JudgeMemo(memo_path)
-    with closing(memo), Sandbox(backend=prm.backend, workers=prm.workers) as sandbox, tables.stream_writer(
+    with closing(memo), open_judge(prm) as sandbox, tables.stream_writer(
         out_dir / "verdicts.parquet", tables.VERDICTS
     ) as writer, tqdm(total=total, desc="execute", unit="program", mininterval=2) as bar:
         for subs in iter_submissions(ingest_dir / "submissions.parquet", batch_size):
@@ -180,5 +190,5 @@ def run(prm: P.ExecuteParams, ingest_dir: Path, out_dir: Path, memo_path: Path |
     return report
 
 
-def main(params_path: Path, ingest_dir: Path, out_dir: Path, memo_path: Path | None) -> dict:
-    return run(P.load(P.ExecuteParams, params_path), ingest_dir, out_dir, memo_path)
+def main(params_path: Path, ingest_dir: Path, out_dir: Path, memo_path: Path | None, problems_path: Path | None = None) -> dict:
+    return run(P.load(P.ExecuteParams, params_path), ingest_dir, out_dir, memo_path, problems_path=problems_path)

@@ -145,6 +145,7 @@ class IngestParams:
 
 TEST_SOURCES = ("derived", "statement", "generated")
 BACKENDS = ("local", "docker")
+ENGINES = ("local", "ray")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,11 +169,23 @@ class ExecuteParams:
     stop_after_timeout: bool = True
     # Which tests to judge with, by their source.
     test_sources: tuple[str, ...] = ("derived", "statement")
+    # Judge engine: local (a Sandbox of `workers` on this machine) or ray (one sandbox actor per CPU of every
+    # node of a Ray cluster; pip install coderl[scale]). Same verdicts either way.
+    engine: str = "local"
+    # ray: "" starts a local Ray cluster of `workers` CPUs; "auto" joins the running one (`ray start`), or
+    # give "host:port" / "ray://host:port".
+    ray_address: str = ""
+    # ray: jobs per Ray task (bigger amortises the round trip; smaller loses less work when a node dies).
+    ray_batch_size: int = 16
 
     def __post_init__(self):
         s = "execute"
         if self.backend not in BACKENDS:
             fail(s, "backend", self.backend, f"allowed: {list(BACKENDS)}")
+        if self.engine not in ENGINES:
+            fail(s, "engine", self.engine, f"allowed: {list(ENGINES)}")
+        if self.ray_batch_size < 1:
+            fail(s, "ray_batch_size", self.ray_batch_size, "use 1 or more jobs per Ray task, e.g. 16")
         if self.workers < 1:
             fail(s, "workers", self.workers, "use 1 or more")
         if self.time_limit_factor <= 0:
@@ -199,6 +212,56 @@ class ExecuteParams:
 
     def tolerance_for(self, problem_id: str) -> float:
         return self.tolerance_overrides.get(problem_id, self.tolerance)
+
+
+@dataclasses.dataclass(frozen=True)
+class TestsParams:
+    __test__ = False  # not a pytest test class, despite its name
+
+    # Candidate inputs generated per problem (mutations of its sample inputs), labelled in order.
+    candidates: int = 64
+    # Keep at most this many generated tests per problem; labelling stops once this many are kept.
+    max_tests: int = 12
+    # Distinct Accepted Python 3 submissions that label each input (each must first pass the problem's own tests).
+    solutions: int = 5
+    # Keep an input only when at least min_agreeing labellers, and at least this fraction of those that ran
+    # (a clear majority: more than half), print the same output under the judge's comparison. 1.0 (unanimous)
+    # by default: disagreement mostly means the input breaks a constraint the layout cannot see (say, repeated
+    # edges), and a test that some Accepted solutions fail would wrongly reject them.
+    min_agreeing: int = 3
+    agreement: float = 1.0
+    # Reject an input on which any labeller uses more than this fraction of the judge's time limit (the problem's
+    # limit x execute.time_limit_factor): Accepted programs must stay well within the limit on generated tests.
+    max_time_fraction: float = 0.5
+    # Count tokens (sizes) grow up to this factor x the largest count seen in the problem's samples.
+    size_growth: float = 2.0
+    # Numbers are drawn up to this factor beyond the range seen (e.g. [lo / 2, hi x 2] for positive numbers).
+    value_growth: float = 2.0
+    # Candidates longer than this are rejected before labelling.
+    max_input_bytes: int = 262144
+    # Wall-clock seconds of labelling per problem; candidates left when it runs out are reported, not labelled.
+    time_budget_s: float = 120.0
+    # Submissions per (problem, CodeNet status) judged for summary.json (sample tests vs generated); 0 = none.
+    measure_per_status: int = 8
+
+    def __post_init__(self):
+        s = "tests"
+        for key in ("candidates", "max_tests", "solutions", "min_agreeing", "max_input_bytes"):
+            if getattr(self, key) < 1:
+                fail(s, key, getattr(self, key), "use 1 or more")
+        if self.min_agreeing > self.solutions:
+            fail(s, "min_agreeing", self.min_agreeing, f"use at most solutions = {self.solutions}")
+        if not 0.5 < self.agreement <= 1:
+            fail(s, "agreement", self.agreement, "use a fraction in (0.5, 1]: a clear majority of the labellers")
+        if not 0 < self.max_time_fraction <= 1:
+            fail(s, "max_time_fraction", self.max_time_fraction, "use a fraction of the time limit in (0, 1]")
+        for key in ("size_growth", "value_growth"):
+            if getattr(self, key) < 1:
+                fail(s, key, getattr(self, key), "use a factor >= 1 (1 = stay within the ranges seen)")
+        if self.time_budget_s <= 0:
+            fail(s, "time_budget_s", self.time_budget_s, "use a positive number of seconds")
+        if self.measure_per_status < 0:
+            fail(s, "measure_per_status", self.measure_per_status, "use 0 (no measurement) or a positive count")
 
 
 JUDGED_VERDICTS = (
@@ -355,15 +418,18 @@ class TrainParams:
     merge_lora: bool = True
     # Passes over the training rows; max_steps > 0 overrides it (stops after that many optimiser steps).
     epochs: int = 1
-    max_steps: int = 0
+    max_steps: int = 6
     # Sequences per forward pass, and forward passes per optimiser step (gradient accumulation).
     batch_size: int = 4
-    grad_accum: int = 2
+    grad_accum: int = 1
     # Rows whose prompt + completion exceed this many tokens are left out (counted in the metrics).
     max_length: int = 1024
     # Length bucketing: rows are shuffled, then sorted by length inside windows of this many batches
     # (1 = no sorting, plain shuffled batches).
     sort_window: int = 16
+    # Rows of a batch with the same prompt (a group's members) share one sequence: the prompt is computed once
+    # and each program attends to it and to itself only. Exact (same logits), far fewer tokens.
+    share_prompts: bool = True
     # AdamW (the learning rate is the top-level `lr`); warmup then cosine decay to lr * min_lr_ratio.
     weight_decay: float = 0.0
     adam_beta1: float = 0.9

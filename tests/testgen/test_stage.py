@@ -1,0 +1,83 @@
+"""The stage end to end on a tiny CodeNet tree: outputs, report, measurement; and its params."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline import ingest, params as P, tables
+from pipeline import testgen as T
+
+SUM = "a, b = map(int, input().split())\nprint(a + b)\n"
+SUM_READ_ALL = "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n"
+SUM_F = "a, b = map(int, input().split())\nprint(f'{a + b}')\n"
+# Right on both samples (1 2 and 5 7), wrong once a number exceeds 7: only generated tests can tell.
+WRONG = "a, b = map(int, input().split())\nprint(a + b if max(a, b) <= 7 else a * b)\n"
+
+
+@pytest.fixture(scope="module")
+def stage(tmp_path_factory):
+    from tests.conftest import write_tree
+
+    base = tmp_path_factory.mktemp("stage")
+    subs = [{"code": c} for c in (SUM, SUM_READ_ALL, SUM_F)]
+    subs += [{"code": WRONG, "status": "Wrong Answer"}, {"code": "print(1/0)\n", "status": "Runtime Error"}]
+    root = write_tree(base / "Project_CodeNet", {"p00001": subs, "p00002": [{"code": SUM}]})
+    ingest.run(P.IngestParams(codenet_root=str(root), workers=1), 1, base / "ingest")
+    prm = P.TestsParams(candidates=12, max_tests=4, solutions=3, min_agreeing=3)
+    summary = T.run(prm, P.ExecuteParams(workers=2), 1, base / "ingest", base / "tests")
+    return base, summary
+
+
+def test_problems_table_keeps_every_ingest_test_and_appends_generated_ones(stage):
+    base, _ = stage
+    before = tables.read_table(base / "ingest" / "problems.parquet", tables.PROBLEMS).to_pylist()
+    after = tables.read_table(base / "tests" / "problems.parquet", tables.PROBLEMS).to_pylist()
+    assert [r["problem_id"] for r in after] == [r["problem_id"] for r in before]
+    for old, new in zip(before, after):
+        assert new["tests"][: len(old["tests"])] == old["tests"]
+        assert {k: v for k, v in new.items() if k != "tests"} == {k: v for k, v in old.items() if k != "tests"}
+    generated = {r["problem_id"]: [t for t in r["tests"] if t["source"] == "generated"] for r in after}
+    assert len(generated["p00001"]) == 4 and generated["p00002"] == []
+
+
+def test_report_says_what_was_kept_and_why_the_rest_was_not(stage):
+    base, summary = stage
+    report = json.loads((base / "tests" / "report.json").read_text())
+    one, two = report["p00001"], report["p00002"]
+    assert one["kept"] == 4 and one["stopped_by"] == "max_tests" and len(one["labellers"]) == 3
+    assert one["candidates"] == one["duplicate"] + one["too_large"] + one["labelled"] + one["not_labelled"]
+    assert "min_agreeing" in two["skipped"]  # one Accepted solution cannot label
+    assert summary["tests"]["kept"] == 4 and summary["tests"]["problems_skipped"] == 1
+
+
+def test_summary_measures_sample_only_against_generated_tests(stage):
+    base, summary = stage
+    assert json.loads((base / "tests" / "summary.json").read_text()) == summary
+    m = summary["measurement"]
+    assert m["judged"] == {"Accepted": 4, "Runtime Error": 1, "Wrong Answer": 1}
+    assert m["accepted_rate"]["derived"]["Wrong Answer"] == 1.0
+    assert m["accepted_rate"]["derived+statement"]["Wrong Answer"] == 1.0
+    assert m["accepted_rate"]["derived+generated"]["Wrong Answer"] == 0.0
+    assert m["accepted_rate"]["derived+statement+generated"]["Accepted"] == 1.0
+    assert m["false_accepted"]["derived"] == 0.5 and m["false_accepted"]["derived+generated"] == 0.0
+    assert m["accepted_heldout_judged"] == 1  # p00002's Accepted program labelled nothing
+
+
+def test_markdown_table_has_a_row_per_status(stage):
+    _, summary = stage
+    table = T.summary_markdown(summary)
+    assert "| Wrong Answer | 1 | 100.0% | 100.0% | 0.0% | 0.0% |" in table
+
+
+@pytest.mark.parametrize("key, value", [("agreement", 0.5), ("min_agreeing", 9), ("size_growth", 0.5)])
+def test_bad_params_fail_naming_the_key(key, value):
+    with pytest.raises(P.ParamsError, match=f"tests.{key}"):
+        P.from_mapping(P.TestsParams, "tests", {key: value})
+
+
+def test_params_yaml_section_loads():
+    from tests.conftest import REPO
+
+    prm = P.load(P.TestsParams, REPO / "params.yaml")
+    assert prm.min_agreeing <= prm.solutions
