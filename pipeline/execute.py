@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from pipeline import params as P, tables
 from pipeline.engine import open_judge
-from sandbox import HARNESS_VERSION, Job, Judgement, Sandbox  # noqa: F401  (Sandbox: tests patch it)
+from sandbox import HARNESS_VERSION, Job, Judgement, Sandbox
 
 log = logging.getLogger(__name__)
 

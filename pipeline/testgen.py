@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from pipeline import codenet, params as P, tables
+from pipeline.engine import open_judge
 from sandbox import Job, Limits, Sandbox, compare_output
 from sandbox.judge import PASSED, SKIPPED
 
@@ -899,7 +900,7 @@ def run(prm: P.TestsParams, exe: P.ExecuteParams, seed: int, ingest_dir: Path, o
     }
     code = _read_code(subs_path, [s["submission_id"] for pool in pools.values() for s in pool])
     report, labeller_ids = {}, set()
-    with Sandbox(backend=exe.backend, workers=exe.workers) as box:
+    with open_judge(exe) as box:
         for row in tqdm(problems, desc="tests", unit="problem"):
             pid = row["problem_id"]
             accepted = [{**s, "code": code[s["submission_id"]]} for s in pools.get(pid, [])]

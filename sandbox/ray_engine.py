@@ -11,7 +11,9 @@ How it runs. Every CPU of every node hosts one `JudgeActor` (num_cpus=1), which 
 `Sandbox` of the chosen backend: the same harness, the same verdict rules, the same isolation as on one
 machine, so a node's judge slots are its Ray CPUs (`ray start --num-cpus N`). Jobs travel in batches of
 `batch_size` (one Ray task each); every actor has at most IN_FLIGHT_PER_ACTOR batches queued so it never waits
-for the driver. Results come back batch by batch as they complete (ray.wait), in completion order.
+for the driver. When fewer jobs are left than a full round of batches (a short job list, the end of a long one),
+batches shrink so that every actor still gets work. Results come back batch by batch as they complete
+(ray.wait), in completion order.
 
 Failures. An actor that dies (its process killed, its node lost, killed by Ray's memory monitor) fails the
 batches it held with RayActorError (or ObjectLostError for a result lost with its node). Those batches go back
@@ -25,7 +27,9 @@ successful result of it is yielded; a failed task's possible late result is neve
 
 Not covered: the driver (this process) or the head node dying ends the run (execute's judge memo keeps every
 finished batch); nodes that join after start get no actors; a docker-backend actor that is killed does not
-remove its container (its harness exits when the actor's pipe closes; the container stays until removed).
+remove its container (its harness exits when the actor's pipe closes; the container stays until removed);
+local backend without root: a program may kill the node's Ray processes, as it may kill any of the user's
+(its batch is retried, then judged Sandbox Error as above): use root or docker there.
 """
 from __future__ import annotations
 
@@ -84,7 +88,8 @@ class RayJudge:
 
     address: "" starts a local Ray cluster of `workers` CPUs (shut down on close); "auto" (or "host:port",
     "ray://...") connects to a running one (disconnected on close). If this process is already connected to
-    Ray, that connection is used as it is and left open. Raises RuntimeError when no actor can start (e.g. the backend is unavailable on the nodes).
+    Ray, that connection is used as it is and left open. One actor per CPU of the cluster, `batch_size` jobs
+    per Ray task. Raises RuntimeError when no actor can start (e.g. the backend is unavailable on the nodes).
     """
 
     def __init__(self, backend: str = "local", address: str = "", batch_size: int = 16, workers: int = 2,
@@ -127,21 +132,33 @@ class RayJudge:
     # ------------------------------------------------------------------------------------------ public
     def judge_many(self, jobs: Iterable[Job]) -> Iterator[tuple[int, Judgement]]:
         """Judge jobs over the cluster; yields (index into jobs, judgement) as each batch completes. Reads
-        `jobs` lazily (IN_FLIGHT_PER_ACTOR batches per actor ahead). Never raises for a program's behaviour;
-        raises RuntimeError when every actor is gone for good or none answers for NO_ACTOR_TIMEOUT_S."""
+        `jobs` lazily (two rounds of batches for every actor ahead: one sent, one read). Never raises for a
+        program's behaviour; raises RuntimeError when every actor is gone for good or none answers for
+        NO_ACTOR_TIMEOUT_S. Stopping early is fine: the batches still running are cancelled and never read."""
         numbered = enumerate(jobs)
         queue: collections.deque[_Batch] = collections.deque()  # batches to run again, before new ones
+        ahead: collections.deque[tuple[int, Job]] = collections.deque()  # read, not yet sent
         in_flight: dict = {}  # ObjectRef -> (actor number, batch)
         load: collections.Counter[int] = collections.Counter()
         exhausted = False
+        round_size = len(self._actors) * IN_FLIGHT_PER_ACTOR  # batches that keep every actor busy
 
         def next_batch() -> _Batch | None:
             nonlocal exhausted
             if queue:
                 return queue.popleft()
-            items = [] if exhausted else list(itertools.islice(numbered, self.batch_size))
-            exhausted = exhausted or not items
-            return _Batch(items) if items else None
+            # Read one round of full batches ahead: when fewer jobs are left than that (a short job list, the
+            # end of a long one), batches shrink so that they spread over every actor instead of a few.
+            while not exhausted and len(ahead) < round_size * self.batch_size:
+                item = next(numbered, None)
+                if item is None:
+                    exhausted = True
+                else:
+                    ahead.append(item)
+            if not ahead:
+                return None
+            size = self.batch_size if not exhausted else min(self.batch_size, -(-len(ahead) // round_size))
+            return _Batch([ahead.popleft() for _ in range(min(size, len(ahead)))])
 
         def fill() -> None:
             for depth in range(IN_FLIGHT_PER_ACTOR):  # breadth first: every actor busy before any queues two
@@ -156,8 +173,9 @@ class RayJudge:
                     load[number] += 1
 
         try:
+            self._settle_answered_probes()  # actors that came up since the last call get work from the start
             fill()
-            while in_flight or queue or not exhausted:
+            while in_flight or queue or ahead or not exhausted:
                 waiting = [*in_flight, *self._probes]
                 if not waiting:
                     raise RuntimeError(f"every Ray judge actor is gone; last error: {self._last_error}")
@@ -250,6 +268,12 @@ class RayJudge:
             log.warning("Ray judge actor %d is gone: %s", number, e)
         else:
             self._ready.add(number)
+
+    def _settle_answered_probes(self) -> None:
+        if self._probes:
+            done, _ = ray.wait(list(self._probes), num_returns=len(self._probes), timeout=0)
+            for ref in done:
+                self._settle_probe(ref)
 
     def _await_ready(self) -> int:
         """An actor that answers, in turn (waiting for starting or restarting ones); RuntimeError if none will."""

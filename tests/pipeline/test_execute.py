@@ -66,13 +66,19 @@ def test_memo_skips_recomputation_without_changing_results(tree, tmp_path, monke
     memo = tmp_path / "memo.sqlite"
     execute.run(P.ExecuteParams(workers=1), ing, tmp_path / "a", memo)
 
-    class NoSandbox(execute.Sandbox):
+    class NoSandbox:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
         def judge_many(self, jobs):
             if list(jobs):
                 raise AssertionError("memo should have answered every job")
             return iter(())
 
-    monkeypatch.setattr(execute, "Sandbox", NoSandbox)
+    monkeypatch.setattr(execute, "open_judge", lambda prm: NoSandbox())
     execute.run(P.ExecuteParams(workers=1), ing, tmp_path / "b", memo)
     a, b = (pd.read_parquet(tmp_path / x / "verdicts.parquet") for x in "ab")
     pd.testing.assert_frame_equal(a, b)
