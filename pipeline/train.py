@@ -1,0 +1,740 @@
+"""The train stage: offline RLOO with GRPO-style advantages (or the SFT baseline) on groups.parquet.
+
+Following Anand et al. 2026 ("Efficient Post-training of LLMs for Code Generation With Offline Reinforcement
+Learning", arXiv 2605.28409): an online policy-gradient method applied to pre-collected human programs. Each
+groups row is (prompt, program, advantage); the advantage is already computed by the groups stage (leave-one-out
+baseline scaled by the group's reward std). Only the ``train`` split is trained on; ``valid`` gives a logged
+validation loss.
+
+- ``rloo``: loss = -A x log pi(completion | prompt), prompt tokens masked, normalised per sequence (GRPO) or per
+  token (DAPO). The data are human programs, not samples of the policy, so nothing stops plain REINFORCE from
+  pushing a negatively rewarded program's log-prob to -infinity. The guard (default on): PPO's clipped ratio
+  against a snapshot of the *initial* policy's per-token log-probs, computed once before training (no second
+  model kept). Optional: KL penalty to the initial model (exact over the vocabulary), advantage clipping.
+- ``sft``: the paper's supervised baseline: mean token NLL of the Accepted programs, de-duplicated per problem.
+  Same loop and data pipeline (advantage 1, no guard, token normalisation).
+
+The loop (``train``) is written out top to bottom in the nanoGPT style; the math lives in small pure functions
+with shape comments (N = examples in a batch, L = completion tokens per example, V = vocabulary; R, T, K = model
+rows, their length, kept positions).
+
+Efficiency: length-bucketed batches (shuffled, then sorted by (prompt, length) inside windows) keep padding low;
+the programs of one prompt in a batch (a group's members) share one copy of the prompt, exactly (block attention
+mask, restarted positions); logits are computed only at the completion positions (``logits_to_keep``), which
+skips the vocabulary projection for every prompt token; bf16 autocast and optional gradient checkpointing on a
+GPU.
+
+Crash safety: a checkpoint every ``checkpoint_every`` steps (trainable weights, optimiser, scheduler, RNG, step)
+under ``checkpoints/<algorithm>``; a rerun with the same inputs and params resumes from the newest one with the
+same data order. The final model is written atomically.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from pipeline import model as M
+from pipeline import params as P
+from pipeline import tables
+from pipeline.prompt import format_completion, render_prompt
+
+log = logging.getLogger(__name__)
+
+ALGORITHMS = ("rloo", "sft")
+ACCEPTED = "Accepted"
+# exp() of a log-ratio overflows float32 past ~88; a token 20 nats above its initial log-prob is far outside
+# any trust region anyway.
+LOG_RATIO_MAX = 20.0
+# Params that change how often things are logged or saved, never the result: a resume may change them.
+RUNTIME_ONLY = ("log_every", "eval_every", "checkpoint_every", "keep_checkpoints")
+
+
+# --------------------------------------------------------------------------------------------------
+# Data: rows -> token ids -> length-bucketed batches
+
+
+@dataclasses.dataclass(frozen=True)
+class Example:
+    ids: tuple[int, ...]  # rendered prompt + completion + EOS
+    n_prompt: int  # the first n_prompt ids are the prompt (no loss)
+    advantage: float  # 1.0 for sft
+    prompt_key: int = 0  # equal keys = identical prompt ids (rows of one problem): their prompt can be shared
+
+    @property
+    def n_completion(self) -> int:
+        return len(self.ids) - self.n_prompt
+
+
+def normalise_code(code: str) -> str:
+    """Whitespace-insensitive form of a program: SFT keeps one copy per problem."""
+    return " ".join(code.split())
+
+
+def select_rows(table, algorithm: str, split: str) -> tuple[list[dict], dict]:
+    """The groups rows one algorithm trains on for ``split``, and counts of what was left out.
+
+    rloo: every row (each carries its group's advantage). sft: Accepted programs only, one per
+    (problem, whitespace-normalised code), in submission order.
+    """
+    rows = [r for r in table.to_pylist() if r["split"] == split]
+    stats = {"rows": len(rows)}
+    if algorithm == "sft":
+        rows.sort(key=lambda r: (r["problem_id"], r["submission_id"]))
+        seen, kept = set(), []
+        for r in rows:
+            key = (r["problem_id"], normalise_code(r["completion"]))
+            if r["verdict"] == ACCEPTED and key not in seen:
+                seen.add(key)
+                kept.append(r)
+        stats["not_accepted_or_duplicate"] = len(rows) - len(kept)
+        rows = kept
+    return rows, stats
+
+
+def encode(rows: Sequence[dict], tokenizer, max_length: int, algorithm: str, advantage_clip: float = 0.0):
+    """Token ids of each row: render_prompt(prompt) + format_completion(code) + EOS.
+
+    Prompt and completion are tokenised separately, as at generation time (the evaluator tokenises the rendered
+    prompt alone and the model continues it). Rows longer than ``max_length`` are left out (returned count).
+    Fails on a non-finite advantage (a bug upstream).
+    """
+    if not rows:
+        return [], 0
+    # Distinct prompts, shortest first: prompt_key order is also the bucketing order of plan_batches.
+    texts = sorted({r["prompt"] for r in rows})
+    ids = tokenizer([render_prompt(tokenizer, p) for p in texts], add_special_tokens=False)["input_ids"]
+    order = sorted(range(len(texts)), key=lambda k: (len(ids[k]), k))
+    prompt = {texts[k]: (key, ids[k]) for key, k in enumerate(order)}
+    eos = [] if tokenizer.eos_token_id is None else [tokenizer.eos_token_id]
+    completions = tokenizer([format_completion(r["completion"]) for r in rows], add_special_tokens=False)["input_ids"]
+    examples, too_long = [], 0
+    for row, comp in zip(rows, completions):
+        adv = 1.0 if algorithm == "sft" else float(row["advantage"])
+        if not math.isfinite(adv):
+            raise ValueError(f"groups row {row['group_id']}/{row['submission_id']}: advantage {adv} is not finite")
+        if advantage_clip > 0:
+            adv = min(max(adv, -advantage_clip), advantage_clip)
+        key, prompt_ids = prompt[row["prompt"]]
+        full = list(prompt_ids) + list(comp) + eos
+        if len(full) > max_length:
+            too_long += 1
+            continue
+        examples.append(Example(tuple(full), len(prompt_ids), adv, key))
+    return examples, too_long
+
+
+def plan_batches(keys: Sequence, batch_size: int, sort_window: int, epochs: int, seed: int) -> list[list[int]]:
+    """Micro-batches of example indices for ``epochs`` passes, bucketed and deterministic in ``seed``.
+
+    Per epoch: a seeded shuffle; inside windows of ``sort_window`` batches the rows are sorted by ``keys`` (their
+    length, or (prompt, length) so rows sharing a prompt land together) and cut into batches (similar lengths,
+    little padding); then the batch order is shuffled so that long batches are not always at the end of a
+    window. ``sort_window = 1`` gives plain shuffled batches.
+    """
+    n = len(keys)
+    window = batch_size * sort_window
+    plan: list[list[int]] = []
+    for epoch in range(epochs):
+        rng = np.random.default_rng([seed, epoch])
+        order = rng.permutation(n).tolist()
+        batches = []
+        for start in range(0, n, window):
+            chunk = sorted(order[start:start + window], key=lambda i: keys[i])
+            batches += [chunk[j:j + batch_size] for j in range(0, len(chunk), batch_size)]
+        plan += [batches[k] for k in rng.permutation(len(batches))]
+    return plan
+
+
+def bucket_key(example: Example, share_prompts: bool):
+    """Sort key of plan_batches: (prompt, length) when prompts are shared, else the length."""
+    return (example.prompt_key, len(example.ids)) if share_prompts else len(example.ids)
+
+
+@dataclasses.dataclass
+class Batch:
+    """R model rows (sequences fed to the model) holding N examples. Without prompt sharing R = N and row n is
+    example n; with it, the examples of one prompt share a row: prompt, then each program in turn."""
+
+    input_ids: torch.Tensor  # [R, T] right-padded
+    attention_mask: torch.Tensor  # [R, T] (one example per row) or [R, 1, T, T] bool (shared prompts)
+    position_ids: torch.Tensor | None  # [R, T] when prompts are shared (each program continues the prompt)
+    keep: torch.Tensor  # [R, K] positions whose logits are computed (those predicting completion tokens)
+    gather: tuple[torch.Tensor, torch.Tensor] | None  # ([N, L] row, [N, L] column) into the [R, K] logits
+    targets: torch.Tensor  # [N, L] completion token ids (pad id where padding)
+    mask: torch.Tensor  # [N, L] bool, True at real completion tokens
+    advantages: torch.Tensor  # [N]
+    old_logp: torch.Tensor | None  # [N, L] initial policy's log-probs of the targets (0 where padding)
+    n_tokens: int  # tokens the model processes (a shared prompt once)
+    n_row_tokens: int  # prompt + completion tokens of the examples (a shared prompt once per example)
+
+    def to(self, device) -> "Batch":
+        def move(x):
+            if isinstance(x, torch.Tensor):
+                return x.to(device)
+            return tuple(move(t) for t in x) if isinstance(x, tuple) else x
+
+        return Batch(**{f.name: move(getattr(self, f.name)) for f in dataclasses.fields(self)})
+
+
+def collate(examples: Sequence[Example], pad_id: int, old_logps: Sequence[torch.Tensor] | None = None,
+            share_prompts: bool = False) -> Batch:
+    """Pad examples into a Batch. With ``share_prompts``, examples with the same prompt become one row
+    ``prompt, program 1, program 2, ...`` whose attention mask lets each program see the prompt and itself only
+    and whose position ids restart each program where the prompt ends: every program gets exactly the logits it
+    would get alone, and the prompt is computed once."""
+    N, L = len(examples), max(e.n_completion for e in examples)
+    members: dict[int, list[int]] = {}
+    for n, e in enumerate(examples):
+        members.setdefault(e.prompt_key if share_prompts else -1 - n, []).append(n)
+    rows = list(members.values())
+    packed = any(len(m) > 1 for m in rows)
+
+    ids_rows, pos_rows, seg_rows, keep_rows = [], [], [], []
+    row_of, col_of = torch.zeros(N, dtype=torch.long), torch.zeros(N, dtype=torch.long)
+    for r, group in enumerate(rows):
+        p = examples[group[0]].n_prompt
+        ids, pos, seg, keep = list(examples[group[0]].ids[:p]), list(range(p)), [0] * p, []
+        for k, n in enumerate(group, start=1):
+            e = examples[n]
+            start = len(ids)
+            row_of[n], col_of[n] = r, len(keep)
+            # Logits at position t predict the token at t + 1; a program's first token is predicted by the
+            # prompt's last position (shared by all programs of the row).
+            keep += [p - 1] + list(range(start, start + e.n_completion - 1))
+            ids += e.ids[p:]
+            pos += range(p, p + e.n_completion)
+            seg += [k] * e.n_completion
+        ids_rows.append(ids), pos_rows.append(pos), seg_rows.append(seg), keep_rows.append(keep)
+
+    R, T, K = len(rows), max(map(len, ids_rows)), max(map(len, keep_rows))
+    input_ids = torch.full((R, T), pad_id, dtype=torch.long)
+    real = torch.zeros((R, T), dtype=torch.bool)
+    segment = torch.full((R, T), -1, dtype=torch.long)
+    position_ids = torch.zeros((R, T), dtype=torch.long)
+    keep = torch.full((R, K), T - 1, dtype=torch.long)
+    for r in range(R):
+        n = len(ids_rows[r])
+        input_ids[r, :n] = torch.tensor(ids_rows[r])
+        real[r, :n] = True
+        segment[r, :n] = torch.tensor(seg_rows[r])
+        position_ids[r, :n] = torch.tensor(pos_rows[r])
+        keep[r, : len(keep_rows[r])] = torch.tensor(keep_rows[r])
+
+    targets = torch.full((N, L), pad_id, dtype=torch.long)
+    mask = torch.zeros((N, L), dtype=torch.bool)
+    old = None if old_logps is None else torch.zeros((N, L), dtype=torch.float32)
+    for n, e in enumerate(examples):
+        targets[n, : e.n_completion] = torch.tensor(e.ids[e.n_prompt:])
+        mask[n, : e.n_completion] = True
+        if old is not None:
+            old[n, : e.n_completion] = old_logps[n]
+    if packed:
+        # [R, 1, T, T]: query i sees key j when j <= i and j is prompt or the same program; the diagonal keeps
+        # padding rows from being empty (an all-masked softmax row is NaN).
+        causal = torch.ones((T, T), dtype=torch.bool).tril()
+        same = (segment[:, None, :] == 0) | (segment[:, None, :] == segment[:, :, None])
+        attention = (causal & same & real[:, None, :]) | torch.eye(T, dtype=torch.bool)
+        attention_mask, pos_ids = attention[:, None], position_ids
+        l_idx = torch.arange(L)
+        gather = (row_of[:, None].expand(N, L), (col_of[:, None] + l_idx).clamp(max=K - 1))
+    else:
+        attention_mask, pos_ids, gather = real.long(), None, None
+    advantages = torch.tensor([e.advantage for e in examples], dtype=torch.float32)
+    return Batch(input_ids, attention_mask, pos_ids, keep, gather, targets, mask, advantages, old,
+                 n_tokens=int(real.sum()), n_row_tokens=sum(len(e.ids) for e in examples))
+
+
+# --------------------------------------------------------------------------------------------------
+# The math: small pure functions on [N, L] tensors
+
+
+def token_logprobs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """log softmax(logits)[target] without materialising the full log-softmax.
+
+    logits [N, L, V], targets [N, L] -> [N, L] (float32, also under bf16 autocast).
+    """
+    logits = logits.float()
+    return logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+
+
+def pg_loss(logp: torch.Tensor, old_logp: torch.Tensor | None, advantages: torch.Tensor,
+            clip_low: float, clip_high: float) -> torch.Tensor:
+    """Per-token policy-gradient loss [N, L].
+
+    Unclipped (clip_low = clip_high = 0): -A * log pi, REINFORCE (Williams 1992) with the RLOO baseline already
+    in A (Ahmadian et al. 2024, eq. 6). Clipped: PPO's surrogate (Schulman et al. 2017, eq. 7)
+    -min(r A, clip(r, 1 - clip_low, 1 + clip_high) A) with r = pi / pi_old per token and pi_old the initial
+    policy; a zero bound leaves that side open. At r = 1 both have the same gradient. For A < 0 the clipped
+    term is constant once r < 1 - clip_low, so the push-down stops: the guard for negative human programs.
+
+    logp, old_logp [N, L]; advantages [N].
+    """
+    a = advantages.unsqueeze(1)  # [N, 1]
+    if clip_low == 0 and clip_high == 0:
+        return -a * logp
+    ratio = torch.exp((logp - old_logp).clamp(max=LOG_RATIO_MAX))  # [N, L]
+    clipped = ratio.clamp(1 - clip_low, 1 + clip_high if clip_high > 0 else math.inf)
+    return -torch.minimum(ratio * a, clipped * a)
+
+
+def kl_to_reference(logits: torch.Tensor, ref_logits: torch.Tensor) -> torch.Tensor:
+    """Exact KL(pi || pi_ref) over the vocabulary at each position: [N, L, V] x 2 -> [N, L]."""
+    logp = logits.float().log_softmax(-1)
+    ref = ref_logits.float().log_softmax(-1)
+    return (logp.exp() * (logp - ref)).sum(-1)
+
+
+def masked_total(per_token: torch.Tensor, mask: torch.Tensor, norm: str) -> torch.Tensor:
+    """Numerator of the loss; divide by the step's denominator (``denominator``).
+
+    token: sum of per-token values (DAPO, Yu et al. 2025). sequence: sum over sequences of each sequence's mean
+    (GRPO, Shao et al. 2024, eq. 3). per_token [N, L], mask [N, L] -> scalar.
+    """
+    m = mask.to(per_token.dtype)
+    if norm == "token":
+        return (per_token * m).sum()
+    return ((per_token * m).sum(1) / m.sum(1).clamp(min=1)).sum()
+
+
+def denominator(batches: Sequence[Batch], norm: str) -> int:
+    """Completion tokens (token) or sequences (sequence) in the batches of one optimiser step, so that a step
+    split into micro-batches gives the same loss as one big batch."""
+    if norm == "token":
+        return max(1, sum(int(b.mask.sum()) for b in batches))
+    return sum(int(b.mask.shape[0]) for b in batches)
+
+
+def lr_factor(step: int, total: int, warmup: int, min_ratio: float) -> float:
+    """Linear warmup for ``warmup`` steps, then cosine decay to ``min_ratio`` at ``total`` (nanoGPT)."""
+    if step < warmup:
+        return (step + 1) / (warmup + 1)
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+@dataclasses.dataclass(frozen=True)
+class LossConfig:
+    norm: str  # "sequence" | "token"
+    clip_low: float  # 0 = off
+    clip_high: float  # 0 = off
+    kl_coef: float  # 0 = off
+
+    @property
+    def needs_snapshot(self) -> bool:
+        return self.clip_low > 0 or self.clip_high > 0
+
+
+def loss_config(algorithm: str, prm: "P.TrainParams") -> LossConfig:
+    """SFT is the same loss with A = 1, no clipping, no KL, token normalisation: the mean NLL."""
+    if algorithm == "sft":
+        return LossConfig("token", 0.0, 0.0, 0.0)
+    return LossConfig(prm.loss_norm, prm.ratio_clip_low, prm.ratio_clip_high, prm.kl_coef)
+
+
+# --------------------------------------------------------------------------------------------------
+# Model plumbing
+
+
+def completion_logits(model, batch: Batch) -> torch.Tensor:
+    """Logits at the completion positions only, per example: [N, L, V]. The vocabulary projection is computed
+    at the kept positions alone (``logits_to_keep``), never for prompt tokens."""
+    out = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, position_ids=batch.position_ids,
+                logits_to_keep=batch.keep, use_cache=False)
+    logits = out.logits  # [R, K, V]
+    if batch.gather is None:
+        return logits  # one example per row: already [N, L, V]
+    rows, cols = batch.gather
+    return logits[rows, cols]  # [N, L, V]
+
+
+def batch_loss(model, batch: Batch, cfg: LossConfig, denom: int, ref_model=None) -> tuple[torch.Tensor, dict]:
+    """The loss of one micro-batch (already divided by the step's denominator) and its summed statistics."""
+    logits = completion_logits(model, batch)  # [N, L, V]
+    logp = token_logprobs(logits, batch.targets)  # [N, L]
+    per_token = pg_loss(logp, batch.old_logp, batch.advantages, cfg.clip_low, cfg.clip_high)  # [N, L]
+    stats = {"pg": masked_total(per_token, batch.mask, cfg.norm).item()}
+    if cfg.kl_coef > 0:
+        with torch.no_grad():
+            ref_logits = reference_logits(model, ref_model, batch)
+        kl = kl_to_reference(logits, ref_logits)  # [N, L]
+        per_token = per_token + cfg.kl_coef * kl
+        stats["kl"] = masked_total(kl.detach(), batch.mask, cfg.norm).item()
+    if batch.old_logp is not None:
+        with torch.no_grad():
+            log_ratio = (logp - batch.old_logp)[batch.mask]  # [M] real completion tokens
+            adv = batch.advantages.unsqueeze(1).expand_as(batch.mask)[batch.mask]  # [M]
+            stats["log_ratio"] = log_ratio.sum().item()
+            # A token is clipped (no gradient) when its ratio left the trust region on the side its advantage pushes.
+            clipped = torch.zeros_like(log_ratio, dtype=torch.bool)
+            if cfg.clip_low > 0:
+                clipped |= (log_ratio < math.log(1 - cfg.clip_low)) & (adv < 0)
+            if cfg.clip_high > 0:
+                clipped |= (log_ratio > math.log(1 + cfg.clip_high)) & (adv > 0)
+            stats["clipped"] = int(clipped.sum())
+    loss = masked_total(per_token, batch.mask, cfg.norm) / denom
+    return loss, stats
+
+
+def reference_logits(model, ref_model, batch: Batch) -> torch.Tensor:
+    """The initial policy's logits at the completion positions: a frozen copy (full fine-tuning) or the same
+    model with its LoRA adapters switched off."""
+    if ref_model is not None:
+        return completion_logits(ref_model, batch)
+    with model.disable_adapter():
+        return completion_logits(model, batch)
+
+
+@dataclasses.dataclass(frozen=True)
+class Runtime:
+    """How batches are built and run (not what is learnt)."""
+
+    device: torch.device
+    autocast: object  # a context-manager factory: bf16 autocast on cuda, else a no-op
+    pad_id: int
+    batch_size: int
+    share_prompts: bool
+
+    def batches(self, examples: Sequence[Example], indices: Sequence[int]):
+        """(indices, Batch) over ``indices`` in bucketed order, for passes without gradients."""
+        order = sorted(indices, key=lambda i: bucket_key(examples[i], self.share_prompts))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            batch = collate([examples[i] for i in idx], self.pad_id, share_prompts=self.share_prompts)
+            yield idx, batch.to(self.device)
+
+
+@torch.no_grad()
+def snapshot_logprobs(model, examples: Sequence[Example], indices: Sequence[int], rt: Runtime) -> list:
+    """The current policy's log-prob of each completion token of ``examples[i]`` for i in ``indices``
+    ([n_completion], float32, CPU; None for examples not listed, which are never trained on)."""
+    was_training = model.training
+    model.eval()
+    out: list[torch.Tensor | None] = [None] * len(examples)
+    for idx, batch in rt.batches(examples, indices):
+        with rt.autocast():
+            logp = token_logprobs(completion_logits(model, batch), batch.targets).cpu()  # [N, L]
+        for row, i in enumerate(idx):
+            out[i] = logp[row, : examples[i].n_completion].clone()
+    model.train(was_training)
+    return out
+
+
+@torch.no_grad()
+def eval_loss(model, examples: Sequence[Example], cfg: LossConfig, rt: Runtime) -> float:
+    """The unguarded loss (no ratio, no KL) over ``examples``, normalised over the whole set."""
+    plain = dataclasses.replace(cfg, clip_low=0.0, clip_high=0.0, kl_coef=0.0)
+    was_training = model.training
+    model.eval()
+    total, denom = 0.0, 0
+    for _, batch in rt.batches(examples, range(len(examples))):
+        with rt.autocast():
+            _, stats = batch_loss(model, batch, plain, 1)
+        total += stats["pg"]
+        denom += denominator([batch], plain.norm)
+    model.train(was_training)
+    return total / max(1, denom)
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise P.ParamsError("params.yaml: train.device = 'cuda' but no CUDA device is visible; use auto or cpu")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def build_policy(base_dir: Path, prm: "P.TrainParams", device: torch.device, seed: int):
+    """The trainable policy: the base model in float32, wrapped in LoRA adapters when finetune = lora."""
+    model = M.load_model(base_dir, device)
+    model.config.use_cache = False
+    if prm.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    if prm.finetune == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        torch.manual_seed(seed)  # LoRA's A matrices are random
+        config = LoraConfig(r=prm.lora_r, lora_alpha=prm.lora_alpha, lora_dropout=prm.lora_dropout,
+                            target_modules=list(prm.lora_target_modules), task_type="CAUSAL_LM")
+        model = get_peft_model(model, config)
+    return model
+
+
+def make_optimizer(model, lr: float, prm: "P.TrainParams") -> torch.optim.AdamW:
+    """AdamW over the trainable parameters; weight decay on matrices only, not on norms and biases (nanoGPT)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": prm.weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    # fused: one kernel for all parameters (CPU and CUDA), much faster than the per-tensor loop.
+    return torch.optim.AdamW(groups, lr=lr, betas=(prm.adam_beta1, prm.adam_beta2), fused=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Checkpoints
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def run_fingerprint(algorithm: str, prm: "P.TrainParams", lr: float, seed: int, groups_path: Path,
+                    base_dir: Path) -> str:
+    """What a checkpoint must match to be resumed: the params, the data and the base weights."""
+    settings = {k: v for k, v in dataclasses.asdict(prm).items() if k not in RUNTIME_ONLY}
+    files = sorted(p for p in Path(base_dir).iterdir() if p.suffix in (".json", ".safetensors"))
+    key = {
+        "algorithm": algorithm, "lr": lr, "seed": seed, "train": settings,
+        "groups": file_digest(groups_path), "base": {p.name: file_digest(p) for p in files},
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=list).encode()).hexdigest()
+
+
+def trainable_state(model) -> dict[str, torch.Tensor]:
+    return {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
+
+
+def save_checkpoint(ckpt_dir: Path, step: int, model, optimizer, scheduler, fingerprint: str, keep: int) -> Path:
+    """Write checkpoint ``step`` (the number of optimiser steps done) atomically; keep the newest ``keep``."""
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    state = {
+        "fingerprint": fingerprint,
+        "step": step,
+        "model": trainable_state(model),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+    path = ckpt_dir / f"step-{step:08d}.pt"
+    tmp = ckpt_dir / f".{path.name}.tmp"
+    torch.save(state, tmp)
+    tmp.replace(path)
+    for old in sorted(ckpt_dir.glob("step-*.pt"))[:-keep]:
+        old.unlink()
+    return path
+
+
+def latest_checkpoint(ckpt_dir: Path, fingerprint: str) -> dict | None:
+    """The newest checkpoint of this very run, or None. Checkpoints of another run (other params or data) are
+    deleted: ``checkpoints/`` persists across `dvc repro`, and resuming someone else's run would be wrong."""
+    if not ckpt_dir.exists():
+        return None
+    for path in sorted(ckpt_dir.glob("step-*.pt"), reverse=True):
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if state["fingerprint"] == fingerprint:
+            return state
+        log.warning("removing %s: it belongs to a run with other params or data", path)
+        path.unlink()
+    return None
+
+
+def restore(state: dict, model, optimizer, scheduler) -> int:
+    """Load a checkpoint into the live objects; returns the step to continue from."""
+    names = {n for n, p in model.named_parameters() if p.requires_grad}
+    if set(state["model"]) != names:
+        raise RuntimeError("checkpoint does not hold this model's trainable parameters; delete it to start over")
+    missing, unexpected = model.load_state_dict(state["model"], strict=False)
+    assert not unexpected, unexpected
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    torch.set_rng_state(state["rng"])
+    if state["cuda_rng"]:
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
+    return int(state["step"])
+
+
+def trim_history(metrics_dir: Path, done_steps: int) -> None:
+    """Drop logged rows of steps after ``done_steps`` (logged after the checkpoint, before the crash); rows are
+    numbered by steps done, so the checkpoint's own step stays."""
+    for tsv in (metrics_dir / "plots" / "metrics").rglob("*.tsv"):
+        with tsv.open() as fh:
+            rows = list(csv.reader(fh, delimiter="\t"))
+        if not rows:
+            continue
+        col = rows[0].index("step")
+        keep = [rows[0]] + [r for r in rows[1:] if int(r[col]) <= done_steps]
+        with tsv.open("w", newline="") as fh:
+            csv.writer(fh, delimiter="\t", lineterminator="\n").writerows(keep)
+
+
+# --------------------------------------------------------------------------------------------------
+# The loop
+
+
+def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_path: Path, base_dir: Path,
+          out_dir: Path, ckpt_dir: Path, metrics_dir: Path) -> dict:
+    """Train ``algorithm`` on the train split of ``groups_path`` from ``base_dir``; save to ``out_dir``.
+
+    Returns the run summary (also in ``metrics_dir``/metrics.json; ``train_seconds`` is the loop and final
+    validation of this process, after a resume only the rest). Fails with FileNotFoundError when an input is
+    missing and ValueError when no training row is left (e.g. sft with no Accepted program in train).
+    """
+    from dvclive import Live
+    from tqdm import tqdm
+
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm {algorithm!r} is unknown; allowed: {list(ALGORITHMS)}")
+    groups_path, base_dir, out_dir = Path(groups_path), Path(base_dir), Path(out_dir)
+    ckpt_dir, metrics_dir = Path(ckpt_dir), Path(metrics_dir)
+    torch.manual_seed(seed)
+    device = pick_device(prm.device)
+    use_bf16 = prm.bf16 and device.type == "cuda"
+    autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if use_bf16 else nullcontext
+    cfg = loss_config(algorithm, prm)
+
+    # Data: rows -> examples -> a fixed plan of micro-batches (the same on every resume).
+    tokenizer = M.load_tokenizer(base_dir)
+    rt = Runtime(device, autocast, tokenizer.pad_token_id, prm.batch_size, prm.share_prompts)
+    table = tables.read_table(groups_path, tables.GROUPS)
+    rows, summary = select_rows(table, algorithm, "train")
+    examples, summary["too_long"] = encode(rows, tokenizer, prm.max_length, algorithm, prm.advantage_clip)
+    if not examples:
+        raise ValueError(f"{groups_path}: no {algorithm} training rows in the train split ({summary}); "
+                         "check the groups stage output or raise train.max_length")
+    valid_rows, _ = select_rows(table, algorithm, "valid")
+    valid, _ = encode(valid_rows, tokenizer, prm.max_length, algorithm, prm.advantage_clip)
+    valid_nll_rows, _ = select_rows(table, "sft", "valid")
+    valid_nll, _ = encode(valid_nll_rows, tokenizer, prm.max_length, "sft")
+    per_epoch = math.ceil(len(examples) / prm.batch_size)
+    epochs = math.ceil(prm.max_steps * prm.grad_accum / per_epoch) if prm.max_steps else prm.epochs
+    keys = [bucket_key(e, prm.share_prompts) for e in examples]
+    plan = plan_batches(keys, prm.batch_size, prm.sort_window, epochs, seed)
+    steps = [plan[i:i + prm.grad_accum] for i in range(0, len(plan), prm.grad_accum)]
+    total_steps = min(len(steps), prm.max_steps) if prm.max_steps else len(steps)
+    steps = steps[:total_steps]
+    tokens = sum(len(examples[i].ids) for micro in steps for idx in micro for i in idx)
+    summary.update(examples=len(examples), valid_examples=len(valid), epochs=epochs, steps=total_steps, tokens=tokens)
+    log.info("%s: %s", algorithm, summary)
+
+    # Model, reference, snapshot of the initial policy, optimiser, schedule.
+    model = build_policy(base_dir, prm, device, seed)
+    ref_model = None
+    if cfg.kl_coef > 0 and prm.finetune == "full":
+        ref_model = M.load_model(base_dir, device).eval().requires_grad_(False)
+    old_logps = None
+    if algorithm == "rloo" and cfg.needs_snapshot:
+        used = sorted({i for micro in steps for idx in micro for i in idx})
+        old_logps = snapshot_logprobs(model, examples, used, rt)
+    optimizer = make_optimizer(model, lr, prm)
+    warmup = round(prm.warmup_ratio * total_steps)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: lr_factor(s, total_steps, warmup, prm.min_lr_ratio))
+
+    fingerprint = run_fingerprint(algorithm, prm, lr, seed, groups_path, base_dir)
+    state = latest_checkpoint(ckpt_dir, fingerprint)
+    start = restore(state, model, optimizer, scheduler) if state else 0
+    del state
+    if start:
+        log.info("resuming from checkpoint at step %d of %d", start, total_steps)
+        trim_history(metrics_dir, start)
+    live = Live(str(metrics_dir), resume=start > 0, report=None, save_dvc_exp=False, dvcyaml=None)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+
+    model.train()
+    t_start = time.perf_counter()
+    for step in tqdm(range(start, total_steps), desc=f"train {algorithm}", initial=start, total=total_steps):
+        t0 = time.perf_counter()
+        batches = [collate([examples[i] for i in idx], rt.pad_id,
+                           None if old_logps is None else [old_logps[i] for i in idx], prm.share_prompts).to(device)
+                   for idx in steps[step]]
+        denom = denominator(batches, cfg.norm)
+        totals: dict[str, float] = {}
+        for batch in batches:
+            with autocast():
+                loss, stats = batch_loss(model, batch, cfg, denom, ref_model)
+            loss.backward()
+            for k, v in stats.items():
+                totals[k] = totals.get(k, 0.0) + v
+        grad_norm = torch.nn.utils.clip_grad_norm_(trainable, prm.grad_clip if prm.grad_clip > 0 else math.inf)
+        current_lr = optimizer.param_groups[0]["lr"]
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+
+        n_tokens = sum(b.n_row_tokens for b in batches)
+        n_completion = sum(int(b.mask.sum()) for b in batches)
+        step_seconds = time.perf_counter() - t0
+        done = step + 1
+        if done % prm.log_every == 0 or done == total_steps:
+            live.step = done
+            loss_value = (totals["pg"] + cfg.kl_coef * totals.get("kl", 0.0)) / denom
+            live.log_metric("loss", loss_value)
+            live.log_metric("grad_norm", float(grad_norm))
+            live.log_metric("lr", current_lr)
+            # tokens_per_s counts each row's prompt + program (comparable with trainers that do not share
+            # prompts); processed_tokens_per_s what the model actually ran (a shared prompt once).
+            live.log_metric("tokens_per_s", n_tokens / step_seconds)
+            live.log_metric("processed_tokens_per_s", sum(b.n_tokens for b in batches) / step_seconds)
+            if algorithm == "rloo":
+                live.log_metric("advantage_mean", float(torch.cat([b.advantages for b in batches]).mean()))
+                live.log_metric("pg_loss", totals["pg"] / denom)
+            if "kl" in totals:
+                live.log_metric("kl", totals["kl"] / denom)
+            if "log_ratio" in totals:
+                live.log_metric("log_ratio", totals["log_ratio"] / max(1, n_completion))
+                live.log_metric("clip_frac", totals["clipped"] / max(1, n_completion))
+            if prm.eval_every and done % prm.eval_every == 0 and done != total_steps:
+                log_validation(live, model, valid, valid_nll, cfg, rt)
+            live.next_step()
+        if prm.checkpoint_every and done % prm.checkpoint_every == 0:
+            save_checkpoint(ckpt_dir, done, model, optimizer, scheduler, fingerprint, prm.keep_checkpoints)
+
+    # The end: validation, then the final model, written atomically.
+    live.step = total_steps
+    log_validation(live, model, valid, valid_nll, cfg, rt)
+    seconds = time.perf_counter() - t_start
+    for key, value in {**summary, "train_seconds": seconds}.items():
+        live.summary[key] = value
+    live.make_summary()
+    live.end()
+    save_policy(model, tokenizer, base_dir, out_dir, prm,
+                {"algorithm": algorithm, "base": str(base_dir), "steps": total_steps, "lr": lr, "seed": seed})
+    log.info("saved %s to %s (%d steps, %.0f s)", algorithm, out_dir, total_steps, seconds)
+    return {**summary, "train_seconds": seconds}
+
+
+def log_validation(live, model, valid, valid_nll, cfg: LossConfig, rt: Runtime) -> None:
+    """valid_loss: the algorithm's unguarded loss on the valid split; valid_nll: mean NLL of its Accepted
+    programs (comparable across algorithms and with the base model)."""
+    if valid:
+        live.log_metric("valid_loss", eval_loss(model, valid, cfg, rt))
+    if valid_nll:
+        live.log_metric("valid_nll", eval_loss(model, valid_nll, loss_config("sft", None), rt))
+
+
+def save_policy(model, tokenizer, base_dir: Path, out_dir: Path, prm: "P.TrainParams", info: dict) -> None:
+    """Save the trained policy in the base model's dtype: LoRA adapters merged (a plain model) unless
+    merge_lora is false (then the adapter alone; loading it needs peft and the base)."""
+    base_dtype = json.loads((base_dir / "config.json").read_text()).get("dtype") or "float32"
+    if prm.finetune == "lora" and prm.merge_lora:
+        model = model.merge_and_unload()
+    model = model.to(getattr(torch, base_dtype))
+    model.config.use_cache = True
+    M.save_model_dir(model, tokenizer, out_dir, info)
+
+
+def main(params_path: Path, algorithm: str, groups: Path, base: Path, out: Path, checkpoints: Path | None,
+         metrics: Path | None) -> dict:
+    prm = P.load(P.TrainParams, params_path)
+    lr = float(P.load_top("lr", params_path))
+    seed = int(P.load_top("seed", params_path))
+    if not lr > 0:
+        raise P.ParamsError(f"params.yaml: lr = {lr!r} is invalid; use a positive learning rate, e.g. 1.0e-5")
+    return train(prm, lr, seed, algorithm, groups, base, out,
+                 checkpoints or Path("checkpoints") / algorithm, metrics or Path("metrics/train") / algorithm)

@@ -1,0 +1,159 @@
+"""The loss math: batched, padded, logits_to_keep computation against hand computations on a tiny model."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from pipeline import train as T
+from pipeline.model import load_model
+from tests.train.conftest import BAD_REV, BAD_SUM, GOOD_REV, GOOD_SUM, REVERSE, SUM
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model_dir):
+    return load_model(tiny_model_dir).eval()
+
+
+@pytest.fixture(scope="module")
+def examples(tokenizer):
+    rows = [
+        {"prompt": SUM, "completion": GOOD_SUM, "advantage": 1.5},
+        {"prompt": SUM, "completion": BAD_SUM, "advantage": -0.5},
+        {"prompt": REVERSE, "completion": GOOD_REV + "# a longer program\n" * 3, "advantage": 0.7},
+    ]
+    rows = [{**r, "group_id": "g", "submission_id": f"s{i}"} for i, r in enumerate(rows)]
+    exs, dropped = T.encode(rows, tokenizer, 1024, "rloo")
+    assert dropped == 0 and len({len(e.ids) for e in exs}) == 3  # different lengths: padding is exercised
+    return exs
+
+
+def per_example_logprobs(model, ex: T.Example) -> list[float]:
+    """The reference: one unpadded sequence at a time, full logits, log_softmax, pick the completion tokens."""
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([ex.ids])).logits[0]  # [T, V]
+    logp = torch.log_softmax(logits.double(), -1)
+    return [logp[t - 1, ex.ids[t]].item() for t in range(ex.n_prompt, len(ex.ids))]
+
+
+def test_rloo_sequence_loss_equals_hand_computation(model, examples, tokenizer):
+    batch = T.collate(examples, tokenizer.pad_token_id)
+    cfg = T.LossConfig("sequence", 0.0, 0.0, 0.0)
+    with torch.no_grad():
+        loss, _ = T.batch_loss(model, batch, cfg, T.denominator([batch], "sequence"))
+    hand = sum(-e.advantage * sum(lp) / len(lp) for e in examples for lp in [per_example_logprobs(model, e)])
+    assert loss.item() == pytest.approx(hand / len(examples), rel=1e-5)
+
+
+def test_rloo_token_loss_equals_hand_computation(model, examples, tokenizer):
+    batch = T.collate(examples, tokenizer.pad_token_id)
+    cfg = T.LossConfig("token", 0.0, 0.0, 0.0)
+    with torch.no_grad():
+        loss, _ = T.batch_loss(model, batch, cfg, T.denominator([batch], "token"))
+    per = [(e.advantage, per_example_logprobs(model, e)) for e in examples]
+    hand = sum(-a * sum(lp) for a, lp in per) / sum(len(lp) for _, lp in per)
+    assert loss.item() == pytest.approx(hand, rel=1e-5)
+
+
+def test_clipped_loss_equals_hand_computation(model, examples, tokenizer):
+    """PPO surrogate against a made-up snapshot: some tokens inside, some outside the trust region."""
+    logps = [per_example_logprobs(model, e) for e in examples]
+    shifts = [0.5, -0.5, 0.1]  # snapshot = current + shift: ratio = exp(-shift)
+    old = [torch.tensor([v + s for v in lp]) for lp, s in zip(logps, shifts)]
+    batch = T.collate(examples, tokenizer.pad_token_id, old)
+    cfg = T.LossConfig("sequence", 0.2, 0.1, 0.0)
+    with torch.no_grad():
+        loss, stats = T.batch_loss(model, batch, cfg, T.denominator([batch], "sequence"))
+    hand = 0.0
+    for e, lp, s in zip(examples, logps, shifts):
+        r = math.exp(-s)
+        clipped = min(max(r, 0.8), 1.1)
+        hand += -min(r * e.advantage, clipped * e.advantage)  # the same for every token of the sequence
+    assert loss.item() == pytest.approx(hand / len(examples), rel=1e-4)
+    # example 0: r = 0.61 < 0.8 with A > 0 -> not clipped (a positive advantage may raise it);
+    # example 1: r = 1.65 > 1.1 with A < 0 -> not clipped; example 2: r = 0.90 inside. So nothing is clipped.
+    assert stats["clipped"] == 0
+
+
+def test_pg_loss_clip_zeroes_the_gradient_only_past_the_bound():
+    old = torch.zeros(1, 4)
+    logp = torch.log(torch.tensor([[0.5, 0.79, 0.81, 1.5]])).requires_grad_(True)  # ratios to old = 1
+    loss = T.pg_loss(logp, old, torch.tensor([-1.0]), 0.2, 0.0).sum()
+    loss.backward()
+    # A < 0: tokens whose ratio fell below 0.8 get no gradient; the others keep REINFORCE's push-down (r A).
+    assert logp.grad[0, 0] == 0 and logp.grad[0, 1] == 0
+    assert logp.grad[0, 2] > 0 and logp.grad[0, 3] > 0
+
+
+def test_sft_loss_is_the_causal_lm_mean_nll(model, examples, tokenizer):
+    """SFT shares batch_loss: with A = 1, no clip, token normalisation it is transformers' own masked NLL."""
+    sft = [T.Example(e.ids, e.n_prompt, 1.0) for e in examples]
+    batch = T.collate(sft, tokenizer.pad_token_id)
+    with torch.no_grad():
+        loss, _ = T.batch_loss(model, batch, T.loss_config("sft", None), T.denominator([batch], "token"))
+        labels = batch.input_ids.clone()
+        labels[batch.attention_mask == 0] = -100
+        for b, e in enumerate(sft):
+            labels[b, : e.n_prompt] = -100
+        reference = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=labels).loss
+    assert loss.item() == pytest.approx(reference.item(), rel=1e-5)
+
+
+@pytest.mark.parametrize("norm", ["sequence", "token"])
+def test_accumulated_micro_batches_give_the_big_batch_gradient(model, examples, tokenizer, norm):
+    cfg = T.LossConfig(norm, 0.0, 0.0, 0.0)
+
+    def grads(parts):
+        model.zero_grad()
+        batches = [T.collate([examples[i] for i in p], tokenizer.pad_token_id) for p in parts]
+        denom = T.denominator(batches, norm)
+        for b in batches:
+            T.batch_loss(model, b, cfg, denom)[0].backward()
+        return [p.grad.clone() for p in model.parameters()]
+
+    whole, split = grads([[0, 1, 2]]), grads([[0], [1, 2]])
+    model.zero_grad()
+    for a, b in zip(whole, split):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("norm", ["sequence", "token"])
+def test_shared_prompts_give_the_same_loss_and_gradient(model, tokenizer, norm):
+    """Packing a group's programs behind one copy of their prompt is exact, padding included."""
+    rows = [{"prompt": p, "completion": c, "advantage": a, "group_id": "g", "submission_id": str(i)}
+            for i, (p, c, a) in enumerate([(SUM, GOOD_SUM, 1.0), (SUM, BAD_SUM, -1.0), (REVERSE, GOOD_REV, 0.5),
+                                            (SUM, GOOD_SUM * 3, 0.3), (REVERSE, BAD_REV, -0.5)])]
+    exs, _ = T.encode(rows, tokenizer, 1024, "rloo")
+    cfg = T.LossConfig(norm, 0.0, 0.0, 0.0)
+
+    def run(share):
+        model.zero_grad()
+        batch = T.collate(exs, tokenizer.pad_token_id, share_prompts=share)
+        loss, _ = T.batch_loss(model, batch, cfg, T.denominator([batch], norm))
+        loss.backward()
+        return loss.item(), [p.grad.clone() for p in model.parameters()], batch
+
+    plain_loss, plain_grads, plain = run(False)
+    shared_loss, shared_grads, shared = run(True)
+    model.zero_grad()
+    assert shared.input_ids.shape[0] == 2 and shared.n_tokens < 0.6 * plain.n_tokens
+    assert shared_loss == pytest.approx(plain_loss, rel=1e-5)
+    for a, b in zip(plain_grads, shared_grads):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_kl_to_reference_is_zero_for_the_same_logits_and_positive_otherwise():
+    logits = torch.randn(2, 3, 11)
+    assert T.kl_to_reference(logits, logits).abs().max() < 1e-6
+    other = logits + torch.randn(2, 3, 11)
+    p, q = logits.double().softmax(-1), other.double().softmax(-1)
+    brute = (p * (p.log() - q.log())).sum(-1)
+    torch.testing.assert_close(T.kl_to_reference(logits, other).double(), brute, rtol=1e-4, atol=1e-6)
+
+
+def test_lr_schedule_warms_up_then_decays_to_the_floor():
+    f = [T.lr_factor(s, 10, 2, 0.1) for s in range(10)]
+    assert f[0] == pytest.approx(1 / 3) and f[1] == pytest.approx(2 / 3) and f[2] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(f[2:], f[3:]))
+    assert T.lr_factor(10, 10, 2, 0.1) == pytest.approx(0.1)
