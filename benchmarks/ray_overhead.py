@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import statistics
 import sys
 import time
@@ -33,6 +32,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 import ray  # noqa: E402
 
+import results  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from pipeline.engine import open_judge  # noqa: E402
 from pipeline.params import ExecuteParams  # noqa: E402
 from sandbox_throughput import LIMITS, machine, make_jobs  # noqa: E402
@@ -89,10 +89,7 @@ def idle_cpu_share(prm: ExecuteParams, seconds: float) -> float:
 
 def write_section(text: str) -> None:
     """Replace (or append) only our section of RESULTS.md."""
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    new = pattern.sub(lambda _: text, old) if pattern.search(old) else old.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(new)
+    results.write_section(SECTION, text, RESULTS)
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import results  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from pipeline import ingest, params as P, testgen  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
@@ -39,10 +39,7 @@ def machine() -> str:
 
 def write_section(text: str) -> None:
     """Replace (or append) only our section of RESULTS.md."""
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    new = pattern.sub(lambda _: text, old) if pattern.search(old) else old.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(new)
+    results.write_section(SECTION, text, RESULTS)
 
 
 def main() -> None:
