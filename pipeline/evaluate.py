@@ -261,14 +261,17 @@ def load_policy(model_dir: Path | str):
 
 
 class _FenceClosed:
-    """Stopping criterion: a row is done once its first code block is closed.
+    """Stopping criterion: a row is done once its program's code block is closed.
 
-    extract_program takes the first fenced block, so text after its closing fence never changes the program;
-    stopping there saves the tokens a base model spends on explanations. A block is closed exactly when
-    appending text no longer changes what extract_program returns (an open block or unfenced text would
-    absorb it). Only rows whose newest token holds a backtick are re-checked. ``closed_at[row]`` is the
-    number of new tokens when the row closed (None while open).
+    extract_program takes the first python block, so text after that block's closing fence never changes the
+    program; stopping there saves the tokens a base model spends on explanations. The program is final exactly
+    when appending ``_PROBE`` no longer changes what extract_program returns: the probe ends the current line
+    and then adds a python block, which an open block, unfenced text, or a closed non-python block (sample
+    output, say) would let through. Only rows whose newest token holds a backtick are re-checked.
+    ``closed_at[row]`` is the number of new tokens when the row closed (None while open).
     """
+
+    _PROBE = "\n\x00\n```python\n\x00\n```\n"
 
     def __init__(self, tokenizer, prompt_len: int):
         self.tokenizer = tokenizer
@@ -285,7 +288,7 @@ class _FenceClosed:
         for row, piece in enumerate(last):
             if self.closed_at[row] is None and "`" in piece:
                 text = self.tokenizer.decode(input_ids[row, self.prompt_len :].tolist(), skip_special_tokens=True)
-                if extract_program(text + "\n\x00") == extract_program(text):
+                if extract_program(text + self._PROBE) == extract_program(text):
                     self.closed_at[row] = new_tokens
         closed = [at is not None for at in self.closed_at]
         return torch.tensor(closed, dtype=torch.bool, device=input_ids.device)

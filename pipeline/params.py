@@ -7,6 +7,7 @@ with a message that names the key, the value and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from pathlib import Path
@@ -82,12 +83,27 @@ def from_mapping(cls: type, section: str, raw: Mapping[str, Any] | None):
     return cls(**kwargs)
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML implements YAML 1.1, where `3e-05` (no dot), as `dvc exp run -S lr=3e-5` writes it, is a string;
+    YAML 1.2 and DVC read it as a number, and so do we."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
+        r"|\.[0-9_]+(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+
+
 def read_yaml(path: Path | str = DEFAULT_PARAMS) -> dict:
     path = Path(path)
     if not path.exists():
         raise ParamsError(f"{path} not found: run from the project root or pass --params PATH")
     with path.open() as fh:
-        data = yaml.safe_load(fh) or {}
+        data = yaml.load(fh, Loader=_Loader) or {}
     if not isinstance(data, dict):
         raise ParamsError(f"{path}: expected a mapping of sections at the top level")
     return data

@@ -1,8 +1,6 @@
 """Program extraction from generated completions (pipeline.prompt.extract_program, used by evaluate)."""
 from __future__ import annotations
 
-import pytest
-
 from pipeline.prompt import extract_program, format_completion
 
 

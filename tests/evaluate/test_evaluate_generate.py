@@ -98,6 +98,12 @@ def test_fence_stop_fires_at_the_closing_fence(tokenizer):
     assert stop == len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
+def test_fence_stop_waits_for_the_program_after_a_non_python_block(tokenizer):
+    text = "Sample output:\n```text\n3\n```\nSolution:\n```python\nprint(3)\n```"
+    stop = _stops_after(tokenizer, text + "\nDone.")
+    assert stop == len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
 def test_fence_stop_waits_for_an_open_block_or_unfenced_text(tokenizer):
     assert _stops_after(tokenizer, "```python\nprint(1)\n") is None
     assert _stops_after(tokenizer, "print(1) # use `x` here") is None

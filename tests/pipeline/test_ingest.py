@@ -192,3 +192,4 @@ def test_rows_are_written_in_row_groups(tree, tmp_path):
     root = tree({f"p0000{i}": [{} for _ in range(3)] for i in range(4)})
     run(root, tmp_path, row_group_size=3)
     assert pq.ParquetFile(tmp_path / "submissions.parquet").num_row_groups == 4
+
