@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import os
 import platform
@@ -36,6 +37,9 @@ from pipeline import params as P, tables, train as T  # noqa: E402
 SCRATCH = REPO / "benchmarks" / ".scratch" / "train"
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 SECTION = "## Training throughput"
+INTRO = ("Our loop (pipeline/train.py) against TRL's SFTTrainer, same model, rows (identical token ids), batch size "
+         "and epochs, side by side in one run per table (see the docstring of benchmarks/train_throughput.py). "
+         "Tokens/s counts the prompt + program tokens of every row trained on.")
 
 
 def tiny_model_dir() -> Path:
@@ -117,12 +121,18 @@ def machine() -> str:
             f"Python {platform.python_version()}, torch {torch.__version__}, torch threads {torch.get_num_threads()}")
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) only our section of RESULTS.md."""
+def write_subsection(title: str, text: str) -> None:
+    """Replace (or add) the ``### title`` block inside our section of RESULTS.md, leaving the rest alone."""
     old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    new = pattern.sub(lambda _: text, old) if pattern.search(old) else old.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(new)
+    section = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    match = section.search(old)
+    body = match.group(0) if match else f"{SECTION}\n\n{INTRO}\n"
+    block = f"### {title}\n\n{text}"
+    sub = re.compile(rf"^### {re.escape(title)}\n.*?(?=^### |\Z)", re.S | re.M)
+    body = sub.sub(lambda _: block + "\n", body) if sub.search(body) else body.rstrip("\n") + "\n\n" + block
+    body = body.rstrip("\n") + "\n\n"
+    new = old[: match.start()] + body + old[match.end():] if match else old.rstrip("\n") + "\n\n" + body
+    RESULTS.write_text(new.rstrip("\n") + "\n")
 
 
 def main() -> None:
@@ -166,7 +176,6 @@ def main() -> None:
     model_name = args.model_dir or "a tiny random Llama (hidden 32, 2 layers, SmolLM2 vocabulary of 49152)"
     n = len(examples)
     lines = [
-        SECTION, "",
         f"Machine: {machine()}. Load average (1 min) {load_before:.1f} before, {load_after:.1f} after "
         "(other jobs shared the machine).",
         f"Command: `{command}`",
@@ -183,9 +192,14 @@ def main() -> None:
         rate = r["tokens"] / r["seconds"]
         lines.append(f"| {name} | {r['seconds']:.1f} | {r['tokens']} | {rate:.0f} | {rate / base:.2f} |")
     text = "\n".join(lines) + "\n"
-    print(text)
+    title = "tiny random Llama"
+    if args.model_dir:
+        source = args.model_dir / "source.json"
+        info = json.loads(source.read_text()) if source.exists() else {}
+        title = f"{info.get('source', args.model_dir)} ({info.get('parameters', 0) / 1e6:.0f}M parameters)"
+    print(f"### {title}\n\n{text}")
     if args.write:
-        write_section(text)
+        write_subsection(title, text)
 
 
 if __name__ == "__main__":

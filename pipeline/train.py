@@ -592,6 +592,8 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
         raise ValueError(f"algorithm {algorithm!r} is unknown; allowed: {list(ALGORITHMS)}")
     groups_path, base_dir, out_dir = Path(groups_path), Path(base_dir), Path(out_dir)
     ckpt_dir, metrics_dir = Path(ckpt_dir), Path(metrics_dir)
+    # DVC declares the checkpoint folder as an output: it must exist even when no checkpoint is due.
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
     device = pick_device(prm.device)
     use_bf16 = prm.bf16 and device.type == "cuda"

@@ -85,7 +85,6 @@ def project(tmp_path_factory, tokenizer):
             "train.max_steps": 2,
             "train.batch_size": 2,
             "train.grad_accum": 1,
-            "train.checkpoint_every": 1,
             "evaluate.n": 2,
             "evaluate.k": [1, 2],
             "evaluate.max_new_tokens": 16,
