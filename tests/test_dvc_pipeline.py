@@ -30,10 +30,9 @@ def sh(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedPr
 
 
 def copy_repo(dst: Path) -> None:
-    """The files a clone would have (tracked + untracked-not-ignored), as in CI's fresh clone."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True, check=True
-    ).stdout.decode().split("\0")
+    """The files a clone would have (git's tracked files), as in CI's fresh clone: never the stage outputs a
+    local `dvc repro` left in the working tree."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout.decode().split("\0")
     for rel in filter(None, listed):
         src = REPO / rel
         if src.is_file() and not rel.startswith("data/codenet-sample/"):
