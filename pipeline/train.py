@@ -47,6 +47,7 @@ import torch
 from pipeline import model as M
 from pipeline import params as P
 from pipeline import tables
+from pipeline.codenet import normalise_code
 from pipeline.prompt import format_completion, render_prompt
 
 log = logging.getLogger(__name__)
@@ -76,11 +77,6 @@ class Example:
         return len(self.ids) - self.n_prompt
 
 
-def normalise_code(code: str) -> str:
-    """Whitespace-insensitive form of a program: SFT keeps one copy per problem."""
-    return " ".join(code.split())
-
-
 def select_rows(table, algorithm: str, split: str) -> tuple[list[dict], dict]:
     """The groups rows one algorithm trains on for ``split``, and counts of what was left out.
 
@@ -93,7 +89,7 @@ def select_rows(table, algorithm: str, split: str) -> tuple[list[dict], dict]:
         rows.sort(key=lambda r: (r["problem_id"], r["submission_id"]))
         seen, kept = set(), []
         for r in rows:
-            key = (r["problem_id"], normalise_code(r["completion"]))
+            key = (r["problem_id"], normalise_code(r["completion"]))  # the same rule as ingest's duplicates
             if r["verdict"] == ACCEPTED and key not in seen:
                 seen.add(key)
                 kept.append(r)
