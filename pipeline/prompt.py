@@ -1,8 +1,9 @@
 """The one prompt format shared by the groups stage, training, evaluation and online RL.
 
 Format (documented in the README):
-- ``build_prompt(statement)`` is the model-agnostic instruction: the task, the statement, and the rule that
-  the answer is a complete Python 3 program reading stdin and writing stdout, in one ```python block.
+- ``build_prompt(statement)`` is the model-agnostic instruction: the task, the statement (long sample blocks and
+  lines shortened), and the rule that the answer is a complete Python 3 program reading stdin and writing
+  stdout, in one ```python block.
 - ``render_prompt(tokenizer, prompt)`` wraps it in the model's chat template when the tokenizer has one
   (a user turn plus the generation prompt), else appends a plain ``### Solution`` header.
 - ``format_completion(code)`` is the training target: the program in a fenced ```python block.
@@ -25,9 +26,26 @@ _CLOSE_FENCE = re.compile(r"^[ \t]*```[ \t]*$")
 PYTHON_TAGS = {"", "python", "python3", "py"}
 
 
-def build_prompt(statement: str, max_statement_chars: int = 6000) -> str:
-    """Instruction + problem statement. Long statements are cut (CodeNet has a few of many pages)."""
-    statement = statement.strip()
+def build_prompt(statement: str, max_statement_chars: int = 6000, max_block_lines: int = 12,
+                 max_line_chars: int = 400) -> str:
+    """Instruction + problem statement, shortened where CodeNet statements are long for no gain to a model:
+    a run of more than ``max_block_lines`` consecutive non-empty lines (a large sample input, say) keeps its
+    first ``max_block_lines - 2`` lines and says how many were left out; a line over ``max_line_chars`` is cut;
+    and the whole statement is cut at ``max_statement_chars`` (a few problems have many pages). Numbers
+    tokenise digit by digit, so one 150-line sample alone is thousands of prompt tokens."""
+    lines = statement.strip().replace("\r\n", "\n").split("\n")
+    kept: list[str] = []
+    run: list[str] = []
+    for line in lines + [""]:
+        if line.strip():
+            run.append(line if len(line) <= max_line_chars else line[:max_line_chars].rstrip() + " ...")
+            continue
+        if len(run) > max_block_lines:
+            head = max_block_lines - 2
+            run = run[:head] + [f"... ({len(run) - head} more lines)"]
+        kept += run + [line]
+        run = []
+    statement = "\n".join(kept).strip()
     if len(statement) > max_statement_chars:
         statement = statement[:max_statement_chars].rstrip() + "\n..."
     return f"{INSTRUCTION}\n\n## Problem\n\n{statement}\n"
