@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -86,17 +87,19 @@ def prepare_model(
 @app.command()
 def train(
     params: Path = PARAMS,
-    algorithm: str = typer.Option("rloo", help="rloo (offline RLOO, the default) or sft (the baseline)"),
+    algorithm: str = typer.Option("rloo", help="rloo (offline RLOO, the default), sft (the baseline) or "
+                                  "online_rloo (online RLOO: samples and judges programs every step)"),
     groups: Path = typer.Option(Path("data/groups/groups.parquet"), help="groups stage output"),
     base: Path = typer.Option(Path("models/policy/base"), help="prepare-model output (the initial policy)"),
     out: Path = typer.Option(..., help="output model directory, e.g. models/policy/rloo"),
     checkpoints: Path = typer.Option(None, help="resumable checkpoints [default: checkpoints/<algorithm>]"),
     metrics: Path = typer.Option(None, help="dvclive folder [default: metrics/train/<algorithm>]"),
+    problems: Path = typer.Option(Path("data/tests/problems.parquet"), help="online_rloo: problems with tests"),
 ):
     """Train the policy on the train split of groups.parquet (explicit loop, dvclive metrics, resumable)."""
     from pipeline import train as stage
 
-    stage.main(params, algorithm, groups, base, out, checkpoints, metrics)
+    stage.main(params, algorithm, groups, base, out, checkpoints, metrics, problems)
 
 
 @app.command()
@@ -144,6 +147,10 @@ def main() -> None:
     line and exit 2 instead of a traceback; anything else is a bug and keeps its traceback."""
     from pipeline.errors import USER_ERRORS
 
+    # Idle OpenMP threads sleep instead of spinning. Torch's default (spin) collapses when another process
+    # holds a core: measured on 2 cores beside one busy process, SmolLM2 decoding took 220 ms/token with
+    # spinning threads, 89 ms with passive ones (benchmarks/RESULTS.md). Read when torch loads, so set here.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         app(prog_name="coderl")
     except USER_ERRORS as exc:

@@ -23,6 +23,7 @@ import math
 import re
 import time
 from collections import Counter, defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -243,21 +244,26 @@ def load_policy(model_dir: Path | str):
 
     from pipeline.model import load_model, load_tokenizer
 
-    from transformers import GenerationConfig
-
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     tokenizer = load_tokenizer(model_dir)
     tokenizer.padding_side = "left"
     model = load_model(model_dir, device=device)
     if device.type == "cuda":
         model = model.to(torch.bfloat16)
-    # generate() fills every setting left unset from the model's generation_config: keep only its special
-    # tokens, so that no temperature, top_k or repetition_penalty saved with a model changes the evaluation.
+    plain_generation_config(model)
+    return model.eval(), tokenizer, device
+
+
+def plain_generation_config(model) -> None:
+    """generate() fills every setting left unset from the model's generation_config: keep only its special
+    tokens, so that no temperature, top_k or repetition_penalty saved with a model changes the sampling (here
+    and in online RL, pipeline.online)."""
+    from transformers import GenerationConfig
+
     saved = model.generation_config
     model.generation_config = GenerationConfig(
         bos_token_id=saved.bos_token_id, eos_token_id=saved.eos_token_id, pad_token_id=saved.pad_token_id
     )
-    return model.eval(), tokenizer, device
 
 
 class _FenceClosed:
@@ -298,6 +304,7 @@ class _FenceClosed:
 class Generated:
     text: str
     tokens: int  # new tokens up to and including the first stop token, or up to the closing code fence
+    ids: tuple[int, ...] = ()  # those tokens' ids, as sampled (online RL trains on exactly these)
 
 
 def _stop_ids(model, tokenizer) -> list[int]:
@@ -348,7 +355,7 @@ def generate_batch(model, tokenizer, texts: Sequence[str], params: "P.EvaluatePa
         end = next((j + 1 for j, t in enumerate(row) if t in stop_ids), len(row))
         if fence.closed_at and fence.closed_at[i] is not None:
             end = min(end, fence.closed_at[i])
-        results.append(Generated(tokenizer.decode(row[:end], skip_special_tokens=True), end))
+        results.append(Generated(tokenizer.decode(row[:end], skip_special_tokens=True), end, tuple(row[:end])))
     return results
 
 
@@ -394,12 +401,13 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 
 def judge(problem_ids: Sequence[str], programs: Sequence[str], problems: "tables.pa.Table",
-          prm: "P.ExecuteParams", progress: bool = True) -> list:
+          prm: "P.ExecuteParams", progress: bool = True, box=None) -> list:
     """Judge programs[i] on problem problem_ids[i] exactly as the execute stage judges submissions (its tests,
     limits x time factor, tolerance and stop-after-timeout rule); returns the Judgements in input order.
 
     A (problem, program) pair that occurs twice is judged once: the verdict is a function of the pair, and
-    greedy or low-temperature sampling repeats programs often.
+    greedy or low-temperature sampling repeats programs often. ``box``: an open judge (``open_judge(prm)``)
+    to reuse across calls (online RL judges every step); None opens one for this call.
     """
     from tqdm import tqdm
 
@@ -415,7 +423,7 @@ def judge(problem_ids: Sequence[str], programs: Sequence[str], problems: "tables
         tests, limits, tolerance = per_problem[pid]
         jobs.append(Job(program, tests, limits, tolerance, prm.stop_after_timeout))
     results: list = [None] * len(jobs)
-    with open_judge(prm) as box:
+    with open_judge(prm) if box is None else nullcontext(box) as box:
         for index, judgement in tqdm(box.judge_many(jobs), total=len(jobs), desc="judge", unit="program",
                                      disable=not progress):
             results[index] = judgement

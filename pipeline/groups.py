@@ -61,6 +61,25 @@ def clip_advantages(advantages: np.ndarray, bound: float) -> np.ndarray:
     return np.clip(advantages, -bound, bound) if bound > 0 else advantages
 
 
+def has_reward_variance(rewards: np.ndarray) -> bool:
+    """Whether a group carries a learning signal: at least two different rewards."""
+    return not np.all(rewards == rewards[0])
+
+
+def group_advantages(rewards: list[np.ndarray], prm: P.GroupsParams) -> list[np.ndarray]:
+    """Advantages of the members of each group, given each group's rewards (shapes (G_k,)): leave-one-out
+    baseline, scaled per ``advantage_scale`` (group: that group's std; batch: the std of every reward passed in,
+    as TRL's scale_rewards="batch"; none), then clipped to ``advantage_clip``. The one rule for offline groups
+    (this stage) and online groups (pipeline.online); zero-variance groups are the caller's to drop."""
+    adv = [rloo_advantages(r) for r in rewards]
+    if prm.advantage_scale == "group":
+        adv = [scale_advantages(a, group_std(r), prm.epsilon) for a, r in zip(adv, rewards)]
+    elif prm.advantage_scale == "batch" and rewards:
+        std = float(np.std(np.concatenate(rewards), ddof=1))
+        adv = [scale_advantages(a, std, prm.epsilon) for a in adv]
+    return [clip_advantages(a, prm.advantage_clip) for a in adv]
+
+
 # --------------------------------------------------------------------------------------------------
 # Group construction.
 
@@ -126,7 +145,7 @@ def build_groups(
     by_id = df.set_index("submission_id")
     statements = problems.set_index("problem_id")["statement"]
     dropped: Counter = Counter()
-    rows = []
+    kept: list[tuple[str, str, int, list[str], np.ndarray]] = []  # (problem, prompt, group index, members, rewards)
     for pid, part in df.groupby("problem_id", sort=True):
         groups = form_groups(part["submission_id"].tolist(), prm, problem_rng(seed, pid))
         if not groups:
@@ -134,35 +153,32 @@ def build_groups(
         prompt = build_prompt(statements[pid])
         for k, members in enumerate(groups):
             r = by_id.loc[members, "reward"].to_numpy(dtype=float)
-            if prm.require_reward_variance and np.all(r == r[0]):
+            if prm.require_reward_variance and not has_reward_variance(r):
                 dropped["zero_variance"] += 1
                 continue
-            adv = rloo_advantages(r)
-            if prm.advantage_scale == "group":
-                adv = scale_advantages(adv, group_std(r), prm.epsilon)
-            for m, (sid, a) in enumerate(zip(members, adv)):
-                sub = by_id.loc[sid]
-                rows.append(
-                    {
-                        "group_id": f"{pid}-g{k}",
-                        "problem_id": pid,
-                        "split": sub["split"],
-                        "difficulty": sub["difficulty"],
-                        "member": m,
-                        "group_size": len(members),
-                        "submission_id": sid,
-                        "verdict": sub["verdict"],
-                        "prompt": prompt,
-                        "completion": sub["code"],
-                        "reward": float(r[m]),
-                        "advantage": float(a),
-                    }
-                )
+            kept.append((pid, prompt, k, members, r))
+    advantages = group_advantages([r for *_, r in kept], prm)
+    rows = []
+    for (pid, prompt, k, members, r), adv in zip(kept, advantages):
+        for m, (sid, a) in enumerate(zip(members, adv)):
+            sub = by_id.loc[sid]
+            rows.append(
+                {
+                    "group_id": f"{pid}-g{k}",
+                    "problem_id": pid,
+                    "split": sub["split"],
+                    "difficulty": sub["difficulty"],
+                    "member": m,
+                    "group_size": len(members),
+                    "submission_id": sid,
+                    "verdict": sub["verdict"],
+                    "prompt": prompt,
+                    "completion": sub["code"],
+                    "reward": float(r[m]),
+                    "advantage": float(a),
+                }
+            )
     out = pd.DataFrame(rows, columns=tables.GROUPS.names)
-    if prm.advantage_scale == "batch" and len(out):
-        # Batch scaling (TRL's scale_rewards="batch"): one std over every reward that enters training.
-        out["advantage"] = scale_advantages(out["advantage"].to_numpy(), float(np.std(out["reward"], ddof=1)), prm.epsilon)
-    out["advantage"] = clip_advantages(out["advantage"].to_numpy(dtype=float), prm.advantage_clip)
     n_groups = out["group_id"].nunique()
     formed = n_groups + dropped["zero_variance"]
     summary = {

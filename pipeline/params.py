@@ -523,6 +523,18 @@ class TrainParams:
             fail(s, "device", self.device, "allowed: auto, cpu, cuda")
 
 
+@dataclasses.dataclass(frozen=True)
+class OnlineParams:
+    # Online RLOO (train --algorithm online_rloo), the baseline offline RL is compared against. Each optimiser
+    # step samples groups.group_size completions for this many train problems (a seeded choice per step) with
+    # the `evaluate` sampling params, judges them with the `execute` judge and rewards them with `rewards`.
+    problems_per_step: int = 2
+
+    def __post_init__(self):
+        if self.problems_per_step < 1:
+            fail("online", "problems_per_step", self.problems_per_step, "use 1 or more problems per optimiser step")
+
+
 def load(cls: type, path: Path | str = DEFAULT_PARAMS):
     """Load one section (named by ``cls.SECTION`` or derived from the class name) from params.yaml."""
     section = getattr(cls, "SECTION", None) or cls.__name__.removesuffix("Params").lower()

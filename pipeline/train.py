@@ -13,6 +13,13 @@ validation loss.
   model kept). Optional: KL penalty to the initial model (exact over the vocabulary), advantage clipping.
 - ``sft``: the paper's supervised baseline: mean token NLL of the Accepted programs, de-duplicated per problem.
   Same loop and data pipeline (advantage 1, no guard, token normalisation).
+- ``online_rloo``: the online baseline offline RL is measured against (``pipeline.online``): each step samples G
+  programs per problem from the current policy, judges them in the sandbox and trains on them with the same loss.
+
+The loop takes each optimiser step's micro-batches from a *source*: ``OfflineSource`` (the fixed plan over the
+groups rows) or ``pipeline.online.OnlineSource`` (sample, judge, reward, group, per step). Every run writes a
+cost report, ``cost.json`` beside the dvclive metrics: wall time split into generation, execution and
+optimisation, tokens generated, programs executed, peak memory, seconds per step (``Cost``).
 
 The loop (``train``) is written out top to bottom in the nanoGPT style; the math lives in small pure functions
 with shape comments (N = examples in a batch, L = completion tokens per example, V = vocabulary; R, T, K = model
@@ -36,6 +43,7 @@ import hashlib
 import json
 import logging
 import math
+import resource
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -52,7 +60,7 @@ from pipeline.prompt import format_completion, render_prompt
 
 log = logging.getLogger(__name__)
 
-ALGORITHMS = ("rloo", "sft")
+ALGORITHMS = ("rloo", "sft", "online_rloo")
 ACCEPTED = "Accepted"
 # exp() of a log-ratio overflows float32 past ~88; a token 20 nats above its initial log-prob is far outside
 # any trust region anyway.
@@ -116,11 +124,8 @@ def encode(rows: Sequence[dict], tokenizer, max_length: int, algorithm: str, adv
     completions = tokenizer([format_completion(r["completion"]) for r in rows], add_special_tokens=False)["input_ids"]
     examples, too_long = [], 0
     for row, comp in zip(rows, completions):
-        adv = 1.0 if algorithm == "sft" else float(row["advantage"])
-        if not math.isfinite(adv):
-            raise ValueError(f"groups row {row['group_id']}/{row['submission_id']}: advantage {adv} is not finite")
-        if advantage_clip > 0:
-            adv = min(max(adv, -advantage_clip), advantage_clip)
+        adv = 1.0 if algorithm == "sft" else train_advantage(
+            float(row["advantage"]), advantage_clip, f"groups row {row['group_id']}/{row['submission_id']}")
         key, prompt_ids = prompt[row["prompt"]]
         full = list(prompt_ids) + list(comp) + eos
         if len(full) > max_length:
@@ -128,6 +133,16 @@ def encode(rows: Sequence[dict], tokenizer, max_length: int, algorithm: str, adv
             continue
         examples.append(Example(tuple(full), len(prompt_ids), adv, key))
     return examples, too_long
+
+
+def train_advantage(advantage: float, advantage_clip: float, where: str) -> float:
+    """The advantage a row trains with: clipped to [-c, c] when ``train.advantage_clip`` > 0. Fails on a
+    non-finite value (a bug upstream; ``where`` names the row)."""
+    if not math.isfinite(advantage):
+        raise ValueError(f"{where}: advantage {advantage} is not finite")
+    if advantage_clip > 0:
+        advantage = min(max(advantage, -advantage_clip), advantage_clip)
+    return advantage
 
 
 def plan_batches(keys: Sequence, batch_size: int, sort_window: int, epochs: int, seed: int) -> list[list[int]]:
@@ -332,9 +347,16 @@ class LossConfig:
 
 
 def loss_config(algorithm: str, prm: "P.TrainParams") -> LossConfig:
-    """SFT is the same loss with A = 1, no clipping, no KL, token normalisation: the mean NLL."""
+    """SFT is the same loss with A = 1, no clipping, no KL, token normalisation: the mean NLL.
+
+    online_rloo trains once on each sample, right after drawing it from the current policy: the ratio to the
+    sampling policy is exactly 1, where PPO's clipped surrogate has the gradient of -A log pi. So the clip is
+    dropped and no snapshot forward is spent on it (TRL's GRPOTrainer, num_iterations = 1, likewise takes the
+    old log-probs as the current ones detached); the KL penalty to the initial model still applies."""
     if algorithm == "sft":
         return LossConfig("token", 0.0, 0.0, 0.0)
+    if algorithm == "online_rloo":
+        return LossConfig(prm.loss_norm, 0.0, 0.0, prm.kl_coef)
     return LossConfig(prm.loss_norm, prm.ratio_clip_low, prm.ratio_clip_high, prm.kl_coef)
 
 
@@ -490,14 +512,17 @@ def file_digest(path: Path) -> str:
 
 
 def run_fingerprint(algorithm: str, prm: "P.TrainParams", lr: float, seed: int, groups_path: Path,
-                    base_dir: Path) -> str:
-    """What a checkpoint must match to be resumed: the params, the data and the base weights."""
+                    base_dir: Path, extra: dict | None = None) -> str:
+    """What a checkpoint must match to be resumed: the params, the data and the base weights (and ``extra``:
+    what else a source reads, e.g. online RL's problems and sampling, judge and reward params)."""
     settings = {k: v for k, v in dataclasses.asdict(prm).items() if k not in RUNTIME_ONLY}
     files = sorted(p for p in Path(base_dir).iterdir() if p.suffix in (".json", ".safetensors"))
     key = {
         "algorithm": algorithm, "lr": lr, "seed": seed, "train": settings,
         "groups": file_digest(groups_path), "base": {p.name: file_digest(p) for p in files},
     }
+    if extra:
+        key["extra"] = extra
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=list).encode()).hexdigest()
 
 
@@ -505,12 +530,15 @@ def trainable_state(model) -> dict[str, torch.Tensor]:
     return {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
 
 
-def save_checkpoint(ckpt_dir: Path, step: int, model, optimizer, scheduler, fingerprint: str, keep: int) -> Path:
-    """Write checkpoint ``step`` (the number of optimiser steps done) atomically; keep the newest ``keep``."""
+def save_checkpoint(ckpt_dir: Path, step: int, model, optimizer, scheduler, fingerprint: str, keep: int,
+                    cost: "Cost | None" = None) -> Path:
+    """Write checkpoint ``step`` (the number of optimiser steps done) atomically; keep the newest ``keep``.
+    ``cost``: the run's costs so far, so that a resumed run reports the whole run's cost."""
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     state = {
         "fingerprint": fingerprint,
         "step": step,
+        "cost": {} if cost is None else dataclasses.asdict(cost),
         "model": trainable_state(model),
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),
@@ -570,22 +598,119 @@ def trim_history(metrics_dir: Path, done_steps: int) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# Sources of micro-batches, and the cost report
+
+
+@dataclasses.dataclass
+class Cost:
+    """Where a run's time goes, accumulated over its steps (checkpointed, so a resumed run reports the whole run).
+
+    generation_s: sampling from the policy; execution_s: the sandbox (both 0 for offline algorithms: their
+    programs were executed once, by the execute stage); optimisation_s: everything else a step does (batching,
+    advantages, forward, backward, optimiser; for rloo also the one-off log-probs of the initial policy);
+    loop_s: the whole loop and the source's one-off setup (adds logging, checkpoints, periodic validation).
+    """
+
+    generation_s: float = 0.0
+    execution_s: float = 0.0
+    optimisation_s: float = 0.0
+    loop_s: float = 0.0
+    tokens_generated: int = 0  # new tokens sampled (up to each completion's stop)
+    samples_judged: int = 0  # completions whose program got a verdict
+    programs_executed: int = 0  # distinct (problem, program) pairs run in the sandbox
+    steps: int = 0  # optimiser steps of the loop, with or without an update
+    optimiser_steps: int = 0  # steps that updated the parameters
+    skipped_steps: int = 0  # online: every group had equal rewards, so nothing to learn (no update)
+
+    @classmethod
+    def restored(cls, state: dict | None) -> "Cost":
+        return cls(**state.get("cost", {})) if state else cls()
+
+    def report(self, algorithm: str, total_s: float, device: torch.device, upstream_programs: int | None) -> dict:
+        """The cost report (cost.json): this object's fields plus total wall time, time per step and peak memory.
+        ``upstream_programs``: offline, the distinct programs of the training data, executed once upstream."""
+        out = {"algorithm": algorithm, **dataclasses.asdict(self), "total_s": total_s,
+               "seconds_per_step": self.loop_s / self.steps if self.steps else 0.0,
+               # ru_maxrss is KiB on Linux: the peak of this process (model, optimiser, generation caches).
+               "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "device": device.type}
+        if device.type == "cuda":
+            out["peak_cuda_mib"] = torch.cuda.max_memory_allocated(device) / 2**20
+        if upstream_programs is not None:
+            out["upstream_programs_executed_once"] = upstream_programs
+        return out
+
+
+class OfflineSource:
+    """The micro-batches of offline training: a fixed plan over the encoded groups rows, the same on every resume
+    (``plan_batches``). For rloo with the guard, ``start`` takes the initial policy's log-probs of the programs
+    the plan uses."""
+
+    def __init__(self, table, algorithm: str, prm: "P.TrainParams", tokenizer, rt: Runtime, seed: int,
+                 groups_path: Path):
+        rows, self.summary = select_rows(table, algorithm, "train")
+        self.examples, self.summary["too_long"] = encode(rows, tokenizer, prm.max_length, algorithm,
+                                                         prm.advantage_clip)
+        if not self.examples:
+            raise ValueError(f"{groups_path}: no {algorithm} training rows in the train split ({self.summary}); "
+                             "check the groups stage output or raise train.max_length")
+        self.upstream_programs = len({r["submission_id"] for r in rows})
+        per_epoch = math.ceil(len(self.examples) / prm.batch_size)
+        epochs = math.ceil(prm.max_steps * prm.grad_accum / per_epoch) if prm.max_steps else prm.epochs
+        keys = [bucket_key(e, prm.share_prompts) for e in self.examples]
+        plan = plan_batches(keys, prm.batch_size, prm.sort_window, epochs, seed)
+        steps = [plan[i:i + prm.grad_accum] for i in range(0, len(plan), prm.grad_accum)]
+        self.total_steps = min(len(steps), prm.max_steps) if prm.max_steps else len(steps)
+        self.steps = steps[:self.total_steps]
+        tokens = sum(len(self.examples[i].ids) for micro in self.steps for idx in micro for i in idx)
+        self.summary.update(examples=len(self.examples), epochs=epochs, steps=self.total_steps, tokens=tokens)
+        self.algorithm, self.rt, self.share_prompts = algorithm, rt, prm.share_prompts
+        self.old_logps = None
+
+    def fingerprint(self) -> dict | None:
+        return None  # the groups table and the train params (in every fingerprint) say it all
+
+    def start(self, model, cfg: LossConfig, cost: Cost) -> None:
+        if self.algorithm == "rloo" and cfg.needs_snapshot:
+            t0 = time.perf_counter()
+            used = sorted({i for micro in self.steps for idx in micro for i in idx})
+            self.old_logps = snapshot_logprobs(model, self.examples, used, self.rt)
+            cost.optimisation_s += time.perf_counter() - t0
+
+    def step(self, step: int, model, cost: Cost) -> tuple[list[Batch], dict]:
+        """The micro-batches of optimiser step ``step`` (on the device), and statistics to log (none)."""
+        old = self.old_logps
+        return [collate([self.examples[i] for i in idx], self.rt.pad_id,
+                        None if old is None else [old[i] for i in idx], self.share_prompts).to(self.rt.device)
+                for idx in self.steps[step]], {}
+
+    def close(self) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------------------------------
 # The loop
 
 
 def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_path: Path, base_dir: Path,
-          out_dir: Path, ckpt_dir: Path, metrics_dir: Path) -> dict:
-    """Train ``algorithm`` on the train split of ``groups_path`` from ``base_dir``; save to ``out_dir``.
+          out_dir: Path, ckpt_dir: Path, metrics_dir: Path, online=None) -> dict:
+    """Train ``algorithm`` from ``base_dir`` and save to ``out_dir``: sft and rloo on the train split of
+    ``groups_path``; online_rloo on programs it samples itself for the problems of ``online``
+    (``pipeline.online.OnlineInputs``; required for it, ignored otherwise). The valid split of ``groups_path``
+    gives every algorithm the same validation losses.
 
     Returns the run summary (also in ``metrics_dir``/metrics.json; ``train_seconds`` is the loop and final
-    validation of this process, after a resume only the rest). Fails with FileNotFoundError when an input is
-    missing and ValueError when no training row is left (e.g. sft with no Accepted program in train).
+    validation of this process, after a resume only the rest) with the cost report under ``cost`` (also
+    ``metrics_dir``/cost.json). Fails with FileNotFoundError when an input is missing and ValueError when no
+    training row is left (e.g. sft with no Accepted program in train) or online_rloo lacks ``online``.
     """
     from dvclive import Live
     from tqdm import tqdm
 
+    t_begin = time.perf_counter()
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm {algorithm!r} is unknown; allowed: {list(ALGORITHMS)}")
+    if algorithm == "online_rloo" and online is None:
+        raise ValueError("online_rloo samples its own programs: pass online=pipeline.online.OnlineInputs(...)")
     groups_path, base_dir, out_dir = Path(groups_path), Path(base_dir), Path(out_dir)
     ckpt_dir, metrics_dir = Path(ckpt_dir), Path(metrics_dir)
     # DVC declares the checkpoint folder as an output: it must exist even when no checkpoint is due.
@@ -596,46 +721,42 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
     autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if use_bf16 else nullcontext
     cfg = loss_config(algorithm, prm)
 
-    # Data: rows -> examples -> a fixed plan of micro-batches (the same on every resume).
+    # Data: where each step's micro-batches come from, and the validation rows (every algorithm alike).
     tokenizer = M.load_tokenizer(base_dir)
     rt = Runtime(device, autocast, tokenizer.pad_token_id, prm.batch_size, prm.share_prompts)
     table = tables.read_table(groups_path, tables.GROUPS)
-    rows, summary = select_rows(table, algorithm, "train")
-    examples, summary["too_long"] = encode(rows, tokenizer, prm.max_length, algorithm, prm.advantage_clip)
-    if not examples:
-        raise ValueError(f"{groups_path}: no {algorithm} training rows in the train split ({summary}); "
-                         "check the groups stage output or raise train.max_length")
+    if algorithm == "online_rloo":
+        from pipeline.online import OnlineSource  # online imports this module: import here, not at the top
+
+        source = OnlineSource(online, prm, base_dir, rt, seed)
+    else:
+        source = OfflineSource(table, algorithm, prm, tokenizer, rt, seed, groups_path)
+    summary, total_steps = source.summary, source.total_steps
     valid_rows, _ = select_rows(table, algorithm, "valid")
     valid, _ = encode(valid_rows, tokenizer, prm.max_length, algorithm, prm.advantage_clip)
     valid_nll_rows, _ = select_rows(table, "sft", "valid")
     valid_nll, _ = encode(valid_nll_rows, tokenizer, prm.max_length, "sft")
-    per_epoch = math.ceil(len(examples) / prm.batch_size)
-    epochs = math.ceil(prm.max_steps * prm.grad_accum / per_epoch) if prm.max_steps else prm.epochs
-    keys = [bucket_key(e, prm.share_prompts) for e in examples]
-    plan = plan_batches(keys, prm.batch_size, prm.sort_window, epochs, seed)
-    steps = [plan[i:i + prm.grad_accum] for i in range(0, len(plan), prm.grad_accum)]
-    total_steps = min(len(steps), prm.max_steps) if prm.max_steps else len(steps)
-    steps = steps[:total_steps]
-    tokens = sum(len(examples[i].ids) for micro in steps for idx in micro for i in idx)
-    summary.update(examples=len(examples), valid_examples=len(valid), epochs=epochs, steps=total_steps, tokens=tokens)
+    summary["valid_examples"] = len(valid)
     log.info("%s: %s", algorithm, summary)
 
-    # Model, reference, snapshot of the initial policy, optimiser, schedule.
+    # Model, reference, optimiser, schedule, resume.
     model = build_policy(base_dir, prm, device, seed)
     ref_model = None
     if cfg.kl_coef > 0 and prm.finetune == "full":
         ref_model = M.load_model(base_dir, device).eval().requires_grad_(False)
-    old_logps = None
-    if algorithm == "rloo" and cfg.needs_snapshot:
-        used = sorted({i for micro in steps for idx in micro for i in idx})
-        old_logps = snapshot_logprobs(model, examples, used, rt)
     optimizer = make_optimizer(model, lr, prm)
     warmup = round(prm.warmup_ratio * total_steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: lr_factor(s, total_steps, warmup, prm.min_lr_ratio))
 
-    fingerprint = run_fingerprint(algorithm, prm, lr, seed, groups_path, base_dir)
+    fingerprint = run_fingerprint(algorithm, prm, lr, seed, groups_path, base_dir, source.fingerprint())
     state = latest_checkpoint(ckpt_dir, fingerprint)
+    # The initial policy's snapshot (offline rloo) is taken before the checkpoint's weights are loaded.
+    cost = Cost.restored(state)
+    resumed_loop_s = cost.loop_s
+    t0 = time.perf_counter()
+    source.start(model, cfg, cost)
+    cost.loop_s += time.perf_counter() - t0
     start = restore(state, model, optimizer, scheduler) if state else 0
     del state
     if start:
@@ -646,65 +767,89 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
 
     model.train()
     t_start = time.perf_counter()
-    for step in tqdm(range(start, total_steps), desc=f"train {algorithm}", initial=start, total=total_steps):
-        t0 = time.perf_counter()
-        batches = [collate([examples[i] for i in idx], rt.pad_id,
-                           None if old_logps is None else [old_logps[i] for i in idx], prm.share_prompts).to(device)
-                   for idx in steps[step]]
-        denom = denominator(batches, cfg.norm)
-        totals: dict[str, float] = {}
-        for batch in batches:
-            with autocast():
-                loss, stats = batch_loss(model, batch, cfg, denom, ref_model)
-            loss.backward()
-            for k, v in stats.items():
-                totals[k] = totals.get(k, 0.0) + v
-        grad_norm = torch.nn.utils.clip_grad_norm_(trainable, prm.grad_clip if prm.grad_clip > 0 else math.inf)
-        current_lr = optimizer.param_groups[0]["lr"]
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
+    try:
+        for step in tqdm(range(start, total_steps), desc=f"train {algorithm}", initial=start, total=total_steps):
+            t0 = time.perf_counter()
+            paid = cost.generation_s + cost.execution_s
+            batches, info = source.step(step, model, cost)  # online: samples, judges and charges it to cost
+            totals: dict[str, float] = {}
+            if batches:
+                denom = denominator(batches, cfg.norm)
+                for batch in batches:
+                    with autocast():
+                        loss, stats = batch_loss(model, batch, cfg, denom, ref_model)
+                    loss.backward()
+                    for k, v in stats.items():
+                        totals[k] = totals.get(k, 0.0) + v
+                grad_norm = torch.nn.utils.clip_grad_norm_(trainable, prm.grad_clip if prm.grad_clip > 0 else math.inf)
+                current_lr = optimizer.param_groups[0]["lr"]
+                optimizer.step()
+                cost.optimiser_steps += 1
+            else:  # every group had equal rewards: no signal, no update (GRPO's behaviour)
+                cost.skipped_steps += 1
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
 
-        n_tokens = sum(b.n_row_tokens for b in batches)
-        n_completion = sum(int(b.mask.sum()) for b in batches)
-        step_seconds = time.perf_counter() - t0
-        done = step + 1
-        if done % prm.log_every == 0 or done == total_steps:
-            live.step = done
-            loss_value = (totals["pg"] + cfg.kl_coef * totals.get("kl", 0.0)) / denom
-            live.log_metric("loss", loss_value)
-            live.log_metric("grad_norm", float(grad_norm))
-            live.log_metric("lr", current_lr)
-            # tokens_per_s counts each row's prompt + program (comparable with trainers that do not share
-            # prompts); processed_tokens_per_s what the model actually ran (a shared prompt once).
-            live.log_metric("tokens_per_s", n_tokens / step_seconds)
-            live.log_metric("processed_tokens_per_s", sum(b.n_tokens for b in batches) / step_seconds)
-            if algorithm == "rloo":
-                live.log_metric("advantage_mean", float(torch.cat([b.advantages for b in batches]).mean()))
-                live.log_metric("pg_loss", totals["pg"] / denom)
-            if "kl" in totals:
-                live.log_metric("kl", totals["kl"] / denom)
-            if "log_ratio" in totals:
-                live.log_metric("log_ratio", totals["log_ratio"] / max(1, n_completion))
-                live.log_metric("clip_frac", totals["clipped"] / max(1, n_completion))
-            if prm.eval_every and done % prm.eval_every == 0 and done != total_steps:
-                log_validation(live, model, valid, valid_nll, cfg, rt)
-            live.next_step()
-        if prm.checkpoint_every and done % prm.checkpoint_every == 0:
-            save_checkpoint(ckpt_dir, done, model, optimizer, scheduler, fingerprint, prm.keep_checkpoints)
+            step_seconds = time.perf_counter() - t0
+            update_seconds = step_seconds - (cost.generation_s + cost.execution_s - paid)
+            cost.optimisation_s += update_seconds
+            cost.steps += 1
+            done = step + 1
+            if done % prm.log_every == 0 or done == total_steps:
+                live.step = done
+                for key, value in info.items():
+                    live.log_metric(key, value)
+                if batches:
+                    log_step(live, algorithm, cfg, batches, totals, denom, grad_norm, current_lr, update_seconds)
+                if prm.eval_every and done % prm.eval_every == 0 and done != total_steps:
+                    log_validation(live, model, valid, valid_nll, cfg, rt)
+                live.next_step()
+            cost.loop_s += time.perf_counter() - t0
+            if prm.checkpoint_every and done % prm.checkpoint_every == 0:
+                t_save = time.perf_counter()
+                save_checkpoint(ckpt_dir, done, model, optimizer, scheduler, fingerprint, prm.keep_checkpoints, cost)
+                cost.loop_s += time.perf_counter() - t_save
+    finally:
+        source.close()
 
-    # The end: validation, then the final model, written atomically.
+    # The end: validation, then the final model, written atomically, then the cost report.
     live.step = total_steps
     log_validation(live, model, valid, valid_nll, cfg, rt)
     seconds = time.perf_counter() - t_start
-    for key, value in {**summary, "train_seconds": seconds}.items():
+    summary = {**source.summary, "train_seconds": seconds}  # online: its counts are complete only now
+    for key, value in summary.items():
         live.summary[key] = value
     live.make_summary()
     live.end()
     save_policy(model, tokenizer, base_dir, out_dir, prm,
                 {"algorithm": algorithm, "base": str(base_dir), "steps": total_steps, "lr": lr, "seed": seed})
-    log.info("saved %s to %s (%d steps, %.0f s)", algorithm, out_dir, total_steps, seconds)
-    return {**summary, "train_seconds": seconds}
+    # total_s: this process's whole run; after a resume plus the loop time of the steps before the checkpoint.
+    total_s = time.perf_counter() - t_begin + resumed_loop_s
+    report = cost.report(algorithm, total_s, device, getattr(source, "upstream_programs", None))
+    tables.write_json(report, metrics_dir / "cost.json")
+    log.info("saved %s to %s (%d steps, %.0f s); cost: %s", algorithm, out_dir, total_steps, seconds, report)
+    return {**summary, "cost": report}
+
+
+def log_step(live, algorithm: str, cfg: LossConfig, batches: Sequence[Batch], totals: dict, denom: int,
+             grad_norm, current_lr: float, seconds: float) -> None:
+    """dvclive metrics of one update: loss, gradient norm, lr, throughput, and the guard's statistics."""
+    n_completion = sum(int(b.mask.sum()) for b in batches)
+    live.log_metric("loss", (totals["pg"] + cfg.kl_coef * totals.get("kl", 0.0)) / denom)
+    live.log_metric("grad_norm", float(grad_norm))
+    live.log_metric("lr", current_lr)
+    # tokens_per_s counts each row's prompt + program (comparable with trainers that do not share prompts);
+    # processed_tokens_per_s what the model actually ran (a shared prompt once).
+    live.log_metric("tokens_per_s", sum(b.n_row_tokens for b in batches) / seconds)
+    live.log_metric("processed_tokens_per_s", sum(b.n_tokens for b in batches) / seconds)
+    if algorithm != "sft":
+        live.log_metric("advantage_mean", float(torch.cat([b.advantages for b in batches]).mean()))
+        live.log_metric("pg_loss", totals["pg"] / denom)
+    if "kl" in totals:
+        live.log_metric("kl", totals["kl"] / denom)
+    if "log_ratio" in totals:
+        live.log_metric("log_ratio", totals["log_ratio"] / max(1, n_completion))
+        live.log_metric("clip_frac", totals["clipped"] / max(1, n_completion))
 
 
 def log_validation(live, model, valid, valid_nll, cfg: LossConfig, rt: Runtime) -> None:
@@ -728,11 +873,18 @@ def save_policy(model, tokenizer, base_dir: Path, out_dir: Path, prm: "P.TrainPa
 
 
 def main(params_path: Path, algorithm: str, groups: Path, base: Path, out: Path, checkpoints: Path | None,
-         metrics: Path | None) -> dict:
+         metrics: Path | None, problems: Path | None = None) -> dict:
+    """``problems``: the tests stage's problems table, read by online_rloo only (default
+    data/tests/problems.parquet)."""
     prm = P.load(P.TrainParams, params_path)
     lr = float(P.load_top("lr", params_path))
     seed = int(P.load_top("seed", params_path))
     if not lr > 0:
         raise P.ParamsError(f"params.yaml: lr = {lr!r} is invalid; use a positive learning rate, e.g. 1.0e-5")
+    online = None
+    if algorithm == "online_rloo":
+        from pipeline.online import load_inputs
+
+        online = load_inputs(params_path, problems or Path("data/tests/problems.parquet"))
     return train(prm, lr, seed, algorithm, groups, base, out,
-                 checkpoints or Path("checkpoints") / algorithm, metrics or Path("metrics/train") / algorithm)
+                 checkpoints or Path("checkpoints") / algorithm, metrics or Path("metrics/train") / algorithm, online)
