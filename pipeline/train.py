@@ -27,6 +27,10 @@ GPU.
 Crash safety: a checkpoint every ``checkpoint_every`` steps (trainable weights, optimiser, scheduler, RNG, step)
 under ``checkpoints/<algorithm>``; a rerun with the same inputs and params resumes from the newest one with the
 same data order. The final model is written atomically.
+
+Several GPUs (train.num_processes > 1): the same loop in each of the processes `accelerate launch` starts (DDP, or
+FSDP); each runs its share of a step's micro-batches and the update equals one process running them all. The
+helpers around the loop are in pipeline/distributed.py.
 """
 from __future__ import annotations
 
@@ -44,6 +48,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from pipeline import distributed as D
 from pipeline import model as M
 from pipeline import params as P
 from pipeline import tables
@@ -311,6 +316,14 @@ def denominator(batches: Sequence[Batch], norm: str) -> int:
     return sum(int(b.mask.shape[0]) for b in batches)
 
 
+def step_denominator(examples: Sequence[Example], norm: str) -> int:
+    """``denominator`` of a step from its examples alone: each process gets the whole step's denominator without
+    collating (or receiving) the micro-batches of the others."""
+    if norm == "token":
+        return max(1, sum(e.n_completion for e in examples))
+    return len(examples)
+
+
 def lr_factor(step: int, total: int, warmup: int, min_ratio: float) -> float:
     """Linear warmup for ``warmup`` steps, then cosine decay to ``min_ratio`` at ``total`` (nanoGPT)."""
     if step < warmup:
@@ -387,7 +400,7 @@ def reference_logits(model, ref_model, batch: Batch) -> torch.Tensor:
     model with its LoRA adapters switched off."""
     if ref_model is not None:
         return completion_logits(ref_model, batch)
-    with model.disable_adapter():
+    with D.unwrap(model).disable_adapter():
         return completion_logits(model, batch)
 
 
@@ -501,22 +514,19 @@ def run_fingerprint(algorithm: str, prm: "P.TrainParams", lr: float, seed: int, 
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=list).encode()).hexdigest()
 
 
-def trainable_state(model) -> dict[str, torch.Tensor]:
-    return {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
-
-
-def save_checkpoint(ckpt_dir: Path, step: int, model, optimizer, scheduler, fingerprint: str, keep: int) -> Path:
-    """Write checkpoint ``step`` (the number of optimiser steps done) atomically; keep the newest ``keep``."""
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
+def save_checkpoint(ckpt_dir: Path, step: int, model, optimizer, scheduler, fingerprint: str, keep: int,
+                    dist: D.Single | D.Parallel = D.SINGLE) -> Path | None:
+    """Write checkpoint ``step`` (the number of optimiser steps done) atomically; keep the newest ``keep``.
+    With several processes every one calls it (the state is gathered from all) and the main one writes."""
     state = {
         "fingerprint": fingerprint,
         "step": step,
-        "model": trainable_state(model),
-        "optimizer": optimizer.state_dict(),
+        **dist.state(model, optimizer),  # model, optimizer, rng, cuda_rng
         "scheduler": scheduler.state_dict(),
-        "rng": torch.get_rng_state(),
-        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
     }
+    if not dist.is_main:
+        return None
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
     path = ckpt_dir / f"step-{step:08d}.pt"
     tmp = ckpt_dir / f".{path.name}.tmp"
     torch.save(state, tmp)
@@ -532,7 +542,8 @@ def latest_checkpoint(ckpt_dir: Path, fingerprint: str) -> dict | None:
     if not ckpt_dir.exists():
         return None
     for path in sorted(ckpt_dir.glob("step-*.pt"), reverse=True):
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        # mmap: the processes of one machine (train.num_processes) share one copy in the page cache.
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
         if state["fingerprint"] == fingerprint:
             return state
         log.warning("removing %s: it belongs to a run with other params or data", path)
@@ -540,18 +551,10 @@ def latest_checkpoint(ckpt_dir: Path, fingerprint: str) -> dict | None:
     return None
 
 
-def restore(state: dict, model, optimizer, scheduler) -> int:
+def restore(state: dict, model, optimizer, scheduler, dist: D.Single | D.Parallel = D.SINGLE) -> int:
     """Load a checkpoint into the live objects; returns the step to continue from."""
-    names = {n for n, p in model.named_parameters() if p.requires_grad}
-    if set(state["model"]) != names:
-        raise RuntimeError("checkpoint does not hold this model's trainable parameters; delete it to start over")
-    missing, unexpected = model.load_state_dict(state["model"], strict=False)
-    assert not unexpected, unexpected
-    optimizer.load_state_dict(state["optimizer"])
+    dist.load_state(state, model, optimizer)  # model, optimizer, rng
     scheduler.load_state_dict(state["scheduler"])
-    torch.set_rng_state(state["rng"])
-    if state["cuda_rng"]:
-        torch.cuda.set_rng_state_all(state["cuda_rng"])
     return int(state["step"])
 
 
@@ -591,7 +594,9 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
     # DVC declares the checkpoint folder as an output: it must exist even when no checkpoint is due.
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
-    device = pick_device(prm.device)
+    # One process, or one of train.num_processes started by `accelerate launch` (pipeline/distributed.py).
+    dist = D.setup(prm, pick_device(prm.device))
+    device = dist.device
     use_bf16 = prm.bf16 and device.type == "cuda"
     autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if use_bf16 else nullcontext
     cfg = loss_config(algorithm, prm)
@@ -610,10 +615,11 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
     valid_nll_rows, _ = select_rows(table, "sft", "valid")
     valid_nll, _ = encode(valid_nll_rows, tokenizer, prm.max_length, "sft")
     per_epoch = math.ceil(len(examples) / prm.batch_size)
-    epochs = math.ceil(prm.max_steps * prm.grad_accum / per_epoch) if prm.max_steps else prm.epochs
+    micro_per_step = prm.grad_accum * dist.world  # grad_accum on each of the processes
+    epochs = math.ceil(prm.max_steps * micro_per_step / per_epoch) if prm.max_steps else prm.epochs
     keys = [bucket_key(e, prm.share_prompts) for e in examples]
     plan = plan_batches(keys, prm.batch_size, prm.sort_window, epochs, seed)
-    steps = [plan[i:i + prm.grad_accum] for i in range(0, len(plan), prm.grad_accum)]
+    steps = [plan[i:i + micro_per_step] for i in range(0, len(plan), micro_per_step)]
     total_steps = min(len(steps), prm.max_steps) if prm.max_steps else len(steps)
     steps = steps[:total_steps]
     tokens = sum(len(examples[i].ids) for micro in steps for idx in micro for i in idx)
@@ -627,49 +633,60 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
         ref_model = M.load_model(base_dir, device).eval().requires_grad_(False)
     old_logps = None
     if algorithm == "rloo" and cfg.needs_snapshot:
-        used = sorted({i for micro in steps for idx in micro for i in idx})
-        old_logps = snapshot_logprobs(model, examples, used, rt)
+        used = sorted({i for s in steps for idx, _ in D.rank_share(s, dist.rank, dist.world) for i in idx})
+        old_logps = snapshot_logprobs(model, examples, used, rt)  # this process's micro-batches only
     optimizer = make_optimizer(model, lr, prm)
+    model, optimizer = dist.prepare(model, optimizer)  # DDP / FSDP wrapping; unchanged for one process
     warmup = round(prm.warmup_ratio * total_steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: lr_factor(s, total_steps, warmup, prm.min_lr_ratio))
 
     fingerprint = run_fingerprint(algorithm, prm, lr, seed, groups_path, base_dir)
-    state = latest_checkpoint(ckpt_dir, fingerprint)
-    start = restore(state, model, optimizer, scheduler) if state else 0
+    with dist.main_first():  # the main process deletes other runs' checkpoints before the others look
+        state = latest_checkpoint(ckpt_dir, fingerprint)
+    start = restore(state, model, optimizer, scheduler, dist) if state else 0
     del state
     if start:
         log.info("resuming from checkpoint at step %d of %d", start, total_steps)
-        trim_history(metrics_dir, start)
-    live = Live(str(metrics_dir), resume=start > 0, report=None, save_dvc_exp=False, dvcyaml=None)
+        if dist.is_main:
+            trim_history(metrics_dir, start)
+    live = (Live(str(metrics_dir), resume=start > 0, report=None, save_dvc_exp=False, dvcyaml=None)
+            if dist.is_main else D.NullLive())
     trainable = [p for p in model.parameters() if p.requires_grad]
 
     model.train()
     t_start = time.perf_counter()
-    for step in tqdm(range(start, total_steps), desc=f"train {algorithm}", initial=start, total=total_steps):
+    for step in tqdm(range(start, total_steps), desc=f"train {algorithm}", initial=start, total=total_steps,
+                     disable=not dist.is_main):
         t0 = time.perf_counter()
+        mine = D.rank_share(steps[step], dist.rank, dist.world)  # [(indices, weight)]: the whole step when alone
         batches = [collate([examples[i] for i in idx], rt.pad_id,
                            None if old_logps is None else [old_logps[i] for i in idx], prm.share_prompts).to(device)
-                   for idx in steps[step]]
-        denom = denominator(batches, cfg.norm)
+                   for idx, _ in mine]
+        step_examples = [examples[i] for idx in steps[step] for i in idx]  # of all processes
+        denom = step_denominator(step_examples, cfg.norm)
         totals: dict[str, float] = {}
-        for batch in batches:
-            with autocast():
-                loss, stats = batch_loss(model, batch, cfg, denom, ref_model)
-            loss.backward()
-            for k, v in stats.items():
-                totals[k] = totals.get(k, 0.0) + v
-        grad_norm = torch.nn.utils.clip_grad_norm_(trainable, prm.grad_clip if prm.grad_clip > 0 else math.inf)
+        for k, (batch, (_, weight)) in enumerate(zip(batches, mine)):
+            with dist.sync(model, last=k == len(batches) - 1):
+                with autocast():
+                    loss, stats = batch_loss(model, batch, cfg, denom, ref_model)
+                # DDP and FSDP average the gradients of the processes; x W gives the sum one process accumulates.
+                (loss * (weight * dist.world)).backward()
+            for name, v in stats.items():
+                totals[name] = totals.get(name, 0.0) + weight * v
+            totals["processed_tokens"] = totals.get("processed_tokens", 0.0) + weight * batch.n_tokens
+        grad_norm = dist.clip_grad_norm_(trainable, prm.grad_clip if prm.grad_clip > 0 else math.inf)
         current_lr = optimizer.param_groups[0]["lr"]
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
 
-        n_tokens = sum(b.n_row_tokens for b in batches)
-        n_completion = sum(int(b.mask.sum()) for b in batches)
+        n_tokens = sum(len(e.ids) for e in step_examples)
+        n_completion = sum(e.n_completion for e in step_examples)
         step_seconds = time.perf_counter() - t0
         done = step + 1
         if done % prm.log_every == 0 or done == total_steps:
+            totals = dist.reduce_sum(totals)  # the step's sums over all processes
             live.step = done
             loss_value = (totals["pg"] + cfg.kl_coef * totals.get("kl", 0.0)) / denom
             live.log_metric("loss", loss_value)
@@ -678,9 +695,9 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
             # tokens_per_s counts each row's prompt + program (comparable with trainers that do not share
             # prompts); processed_tokens_per_s what the model actually ran (a shared prompt once).
             live.log_metric("tokens_per_s", n_tokens / step_seconds)
-            live.log_metric("processed_tokens_per_s", sum(b.n_tokens for b in batches) / step_seconds)
+            live.log_metric("processed_tokens_per_s", totals["processed_tokens"] / step_seconds)
             if algorithm == "rloo":
-                live.log_metric("advantage_mean", float(torch.cat([b.advantages for b in batches]).mean()))
+                live.log_metric("advantage_mean", float(torch.tensor([e.advantage for e in step_examples]).mean()))
                 live.log_metric("pg_loss", totals["pg"] / denom)
             if "kl" in totals:
                 live.log_metric("kl", totals["kl"] / denom)
@@ -691,7 +708,7 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
                 log_validation(live, model, valid, valid_nll, cfg, rt)
             live.next_step()
         if prm.checkpoint_every and done % prm.checkpoint_every == 0:
-            save_checkpoint(ckpt_dir, done, model, optimizer, scheduler, fingerprint, prm.keep_checkpoints)
+            save_checkpoint(ckpt_dir, done, model, optimizer, scheduler, fingerprint, prm.keep_checkpoints, dist)
 
     # The end: validation, then the final model, written atomically.
     live.step = total_steps
@@ -701,9 +718,12 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
         live.summary[key] = value
     live.make_summary()
     live.end()
-    save_policy(model, tokenizer, base_dir, out_dir, prm,
-                {"algorithm": algorithm, "base": str(base_dir), "steps": total_steps, "lr": lr, "seed": seed})
-    log.info("saved %s to %s (%d steps, %.0f s)", algorithm, out_dir, total_steps, seconds)
+    # The whole policy on the main process (FSDP gathers its shards: every process takes part).
+    final = dist.final_model(model, lambda: build_policy(base_dir, prm, torch.device("cpu"), seed))
+    if dist.is_main:
+        save_policy(final, tokenizer, base_dir, out_dir, prm,
+                    {"algorithm": algorithm, "base": str(base_dir), "steps": total_steps, "lr": lr, "seed": seed})
+        log.info("saved %s to %s (%d steps, %.0f s)", algorithm, out_dir, total_steps, seconds)
     return {**summary, "train_seconds": seconds}
 
 
@@ -734,5 +754,11 @@ def main(params_path: Path, algorithm: str, groups: Path, base: Path, out: Path,
     seed = int(P.load_top("seed", params_path))
     if not lr > 0:
         raise P.ParamsError(f"params.yaml: lr = {lr!r} is invalid; use a positive learning rate, e.g. 1.0e-5")
-    return train(prm, lr, seed, algorithm, groups, base, out,
-                 checkpoints or Path("checkpoints") / algorithm, metrics or Path("metrics/train") / algorithm)
+    checkpoints, metrics = checkpoints or Path("checkpoints") / algorithm, metrics or Path("metrics/train") / algorithm
+    if D.needs_launch(prm):
+        # train.num_processes > 1: start the processes (`accelerate launch`), each running this command again.
+        D.launch(prm, ["train", "--params", str(params_path), "--algorithm", algorithm, "--groups", str(groups),
+                       "--base", str(base), "--out", str(out), "--checkpoints", str(checkpoints),
+                       "--metrics", str(metrics)], cpu=pick_device(prm.device).type == "cpu")
+        return json.loads((Path(metrics) / "metrics.json").read_text())
+    return train(prm, lr, seed, algorithm, groups, base, out, checkpoints, metrics)
