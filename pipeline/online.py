@@ -139,6 +139,7 @@ class OnlineSource:
             "zero_variance_groups": 0,
         }
         self.box = None
+        self.norm = None  # the loss normalisation, set by start
         self._stack = ExitStack()
 
     def fingerprint(self) -> dict:
@@ -147,6 +148,7 @@ class OnlineSource:
     def start(self, model, cfg: "T.LossConfig", cost: "T.Cost") -> None:
         """Sample with the params' settings only (the model's own generation config is put back by close, so
         the saved policy keeps it), and open the judge that every step uses."""
+        self.norm = cfg.norm
         inner = model.get_base_model() if hasattr(model, "get_base_model") else model
         saved = inner.generation_config
         E.plain_generation_config(inner)
@@ -173,7 +175,7 @@ class OnlineSource:
         model.train(was_training)
         return out
 
-    def step(self, step: int, model, cost: "T.Cost") -> tuple[list, dict]:
+    def step(self, step: int, model, cost: "T.Cost") -> "T.StepWork":
         """The micro-batches of optimiser step ``step`` ([] when no group has unequal rewards) and per-step
         statistics to log; generation and execution time and counts are added to ``cost``."""
         indices = step_problems(len(self.problems), self.inputs.online.problems_per_step, step, self.seed)
@@ -248,7 +250,8 @@ class OnlineSource:
             "tokens_generated": tokens,
         }
         log.debug("online step %d: %s", step, info)
-        return batches, info
+        denom = T.denominator(batches, self.norm) if batches else 0
+        return T.StepWork(batches, [1.0] * len(batches), denom, info)
 
     def micro_batches(self, examples: list) -> list:
         """The step's examples in micro-batches of train.batch_size, a problem's samples side by side (so they

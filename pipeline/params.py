@@ -471,9 +471,25 @@ class TrainParams:
     advantage_clip: float = 0.0
     # --- runtime ---
     # auto: cuda when available, else cpu. bf16 autocast applies on cuda only; CPU trains in float32.
+    # (With distributed: fsdp, bf16 also means weights are gathered in bf16, gradients reduced in float32.)
     device: str = "auto"
     bf16: bool = True
     gradient_checkpointing: bool = False
+    # --- several GPUs (pipeline/distributed.py, docs/scaling.md) ---
+    # Processes, one per GPU. 1: this process alone (no accelerate). N > 1: `coderl train` starts N processes
+    # with `accelerate launch`; a step then takes batch_size x grad_accum x N sequences, the same update as one
+    # process with grad_accum x N. device: cpu gives CPU processes (gloo; tests).
+    num_processes: int = 1
+    # ddp: every GPU holds the whole model, gradients are all-reduced. fsdp (CUDA only): weights, gradients and
+    # AdamW states are sharded over the GPUs (FSDP2), for models whose training state does not fit one GPU.
+    distributed: str = "ddp"
+    # fsdp: full_shard frees each layer's gathered weights after its forward and gathers them again for the
+    # backward (least memory, ZeRO-3); shard_grad_op keeps them until the backward (ZeRO-2: less communication).
+    fsdp_sharding: str = "full_shard"
+    # fsdp: layer classes that become one sharded unit each; [] = the model's own (its decoder layer).
+    fsdp_wrap_layers: tuple[str, ...] = ()
+    # fsdp: keep the sharded weights, gradients and optimiser states in CPU memory (slower; bigger models).
+    fsdp_cpu_offload: bool = False
     # Log every N optimiser steps; validation loss every N steps (0 = only at the end).
     log_every: int = 1
     eval_every: int = 0
@@ -521,6 +537,18 @@ class TrainParams:
                 fail(s, key, getattr(self, key), "use 0 (off) or a positive value")
         if self.device not in ("auto", "cpu", "cuda"):
             fail(s, "device", self.device, "allowed: auto, cpu, cuda")
+        if self.num_processes < 1:
+            fail(s, "num_processes", self.num_processes, "use 1 (one process) or the number of GPUs, e.g. 8")
+        if self.distributed not in ("ddp", "fsdp"):
+            fail(s, "distributed", self.distributed, "allowed: ddp, fsdp")
+        if self.distributed == "fsdp" and self.device == "cpu" and self.num_processes > 1:
+            fail(s, "distributed", self.distributed,
+                 "fsdp runs on CUDA GPUs only (accelerate has no FSDP for CPU processes); use ddp with device: cpu")
+        if self.fsdp_sharding not in ("full_shard", "shard_grad_op"):
+            fail(s, "fsdp_sharding", self.fsdp_sharding, "allowed: full_shard, shard_grad_op")
+        if not all(name.isidentifier() for name in self.fsdp_wrap_layers):
+            fail(s, "fsdp_wrap_layers", self.fsdp_wrap_layers,
+                 "give layer class names, e.g. [Qwen2DecoderLayer], or [] for the model's own")
 
 
 @dataclasses.dataclass(frozen=True)

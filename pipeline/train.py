@@ -34,6 +34,10 @@ GPU.
 Crash safety: a checkpoint every ``checkpoint_every`` steps (trainable weights, optimiser, scheduler, RNG, step)
 under ``checkpoints/<algorithm>``; a rerun with the same inputs and params resumes from the newest one with the
 same data order. The final model is written atomically.
+
+Several GPUs (train.num_processes > 1): the same loop in each of the processes `accelerate launch` starts (DDP, or
+FSDP); each runs its share of a step's micro-batches and the update equals one process running them all. The
+helpers around the loop are in pipeline/distributed.py.
 """
 from __future__ import annotations
 
@@ -52,6 +56,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from pipeline import distributed as D
 from pipeline import model as M
 from pipeline import params as P
 from pipeline import tables
@@ -326,6 +331,14 @@ def denominator(batches: Sequence[Batch], norm: str) -> int:
     return sum(int(b.mask.shape[0]) for b in batches)
 
 
+def step_denominator(examples: Sequence[Example], norm: str) -> int:
+    """``denominator`` of a step from its examples alone: each process gets the whole step's denominator without
+    collating (or receiving) the micro-batches of the others."""
+    if norm == "token":
+        return max(1, sum(e.n_completion for e in examples))
+    return len(examples)
+
+
 def lr_factor(step: int, total: int, warmup: int, min_ratio: float) -> float:
     """Linear warmup for ``warmup`` steps, then cosine decay to ``min_ratio`` at ``total`` (nanoGPT)."""
     if step < warmup:
@@ -409,7 +422,7 @@ def reference_logits(model, ref_model, batch: Batch) -> torch.Tensor:
     model with its LoRA adapters switched off."""
     if ref_model is not None:
         return completion_logits(ref_model, batch)
-    with model.disable_adapter():
+    with D.unwrap(model).disable_adapter():
         return completion_logits(model, batch)
 
 
@@ -526,25 +539,21 @@ def run_fingerprint(algorithm: str, prm: "P.TrainParams", lr: float, seed: int, 
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=list).encode()).hexdigest()
 
 
-def trainable_state(model) -> dict[str, torch.Tensor]:
-    return {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
-
-
 def save_checkpoint(ckpt_dir: Path, step: int, model, optimizer, scheduler, fingerprint: str, keep: int,
-                    cost: "Cost | None" = None) -> Path:
+                    cost: "Cost | None" = None, dist: D.Single | D.Parallel = D.SINGLE) -> Path | None:
     """Write checkpoint ``step`` (the number of optimiser steps done) atomically; keep the newest ``keep``.
-    ``cost``: the run's costs so far, so that a resumed run reports the whole run's cost."""
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    ``cost``: the run's costs so far, so that a resumed run reports the whole run's cost. With several processes
+    every one calls it (the state is gathered from all) and the main one writes."""
     state = {
         "fingerprint": fingerprint,
         "step": step,
         "cost": {} if cost is None else dataclasses.asdict(cost),
-        "model": trainable_state(model),
-        "optimizer": optimizer.state_dict(),
+        **dist.state(model, optimizer),  # model, optimizer, rng, cuda_rng
         "scheduler": scheduler.state_dict(),
-        "rng": torch.get_rng_state(),
-        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
     }
+    if not dist.is_main:
+        return None
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
     path = ckpt_dir / f"step-{step:08d}.pt"
     tmp = ckpt_dir / f".{path.name}.tmp"
     torch.save(state, tmp)
@@ -560,7 +569,8 @@ def latest_checkpoint(ckpt_dir: Path, fingerprint: str) -> dict | None:
     if not ckpt_dir.exists():
         return None
     for path in sorted(ckpt_dir.glob("step-*.pt"), reverse=True):
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        # mmap: the processes of one machine (train.num_processes) share one copy in the page cache.
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
         if state["fingerprint"] == fingerprint:
             return state
         log.warning("removing %s: it belongs to a run with other params or data", path)
@@ -568,18 +578,10 @@ def latest_checkpoint(ckpt_dir: Path, fingerprint: str) -> dict | None:
     return None
 
 
-def restore(state: dict, model, optimizer, scheduler) -> int:
+def restore(state: dict, model, optimizer, scheduler, dist: D.Single | D.Parallel = D.SINGLE) -> int:
     """Load a checkpoint into the live objects; returns the step to continue from."""
-    names = {n for n, p in model.named_parameters() if p.requires_grad}
-    if set(state["model"]) != names:
-        raise RuntimeError("checkpoint does not hold this model's trainable parameters; delete it to start over")
-    missing, unexpected = model.load_state_dict(state["model"], strict=False)
-    assert not unexpected, unexpected
-    optimizer.load_state_dict(state["optimizer"])
+    dist.load_state(state, model, optimizer)  # model, optimizer, rng
     scheduler.load_state_dict(state["scheduler"])
-    torch.set_rng_state(state["rng"])
-    if state["cuda_rng"]:
-        torch.cuda.set_rng_state_all(state["cuda_rng"])
     return int(state["step"])
 
 
@@ -640,13 +642,25 @@ class Cost:
         return out
 
 
+@dataclasses.dataclass
+class StepWork:
+    """What one optimiser step trains on in this process: micro-batches (none: no update) with their loss weights
+    (0 for a rerun that only keeps the processes' collectives in step, see distributed.rank_share), the loss
+    denominator of the whole step (all processes), and a source's statistics to log."""
+
+    batches: list[Batch]
+    weights: list[float]
+    denom: int
+    info: dict
+
+
 class OfflineSource:
     """The micro-batches of offline training: a fixed plan over the encoded groups rows, the same on every resume
     (``plan_batches``). For rloo with the guard, ``start`` takes the initial policy's log-probs of the programs
     the plan uses."""
 
     def __init__(self, table, algorithm: str, prm: "P.TrainParams", tokenizer, rt: Runtime, seed: int,
-                 groups_path: Path):
+                 groups_path: Path, dist: D.Single | D.Parallel = D.SINGLE):
         rows, self.summary = select_rows(table, algorithm, "train")
         self.examples, self.summary["too_long"] = encode(rows, tokenizer, prm.max_length, algorithm,
                                                          prm.advantage_clip)
@@ -655,33 +669,43 @@ class OfflineSource:
                              "check the groups stage output or raise train.max_length")
         self.upstream_programs = len({r["submission_id"] for r in rows})
         per_epoch = math.ceil(len(self.examples) / prm.batch_size)
-        epochs = math.ceil(prm.max_steps * prm.grad_accum / per_epoch) if prm.max_steps else prm.epochs
+        micro_per_step = prm.grad_accum * dist.world  # grad_accum on each of the processes
+        epochs = math.ceil(prm.max_steps * micro_per_step / per_epoch) if prm.max_steps else prm.epochs
         keys = [bucket_key(e, prm.share_prompts) for e in self.examples]
         plan = plan_batches(keys, prm.batch_size, prm.sort_window, epochs, seed)
-        steps = [plan[i:i + prm.grad_accum] for i in range(0, len(plan), prm.grad_accum)]
+        steps = [plan[i:i + micro_per_step] for i in range(0, len(plan), micro_per_step)]
         self.total_steps = min(len(steps), prm.max_steps) if prm.max_steps else len(steps)
         self.steps = steps[:self.total_steps]
         tokens = sum(len(self.examples[i].ids) for micro in self.steps for idx in micro for i in idx)
         self.summary.update(examples=len(self.examples), epochs=epochs, steps=self.total_steps, tokens=tokens)
-        self.algorithm, self.rt, self.share_prompts = algorithm, rt, prm.share_prompts
+        self.algorithm, self.rt, self.share_prompts, self.dist = algorithm, rt, prm.share_prompts, dist
         self.old_logps = None
+        self.norm = None
 
     def fingerprint(self) -> dict | None:
         return None  # the groups table and the train params (in every fingerprint) say it all
 
     def start(self, model, cfg: LossConfig, cost: Cost) -> None:
+        self.norm = cfg.norm
         if self.algorithm == "rloo" and cfg.needs_snapshot:
             t0 = time.perf_counter()
-            used = sorted({i for micro in self.steps for idx in micro for i in idx})
-            self.old_logps = snapshot_logprobs(model, self.examples, used, self.rt)
+            used = sorted({i for step in self.steps for idx, _ in self.share(step) for i in idx})
+            self.old_logps = snapshot_logprobs(model, self.examples, used, self.rt)  # this process's rows only
             cost.optimisation_s += time.perf_counter() - t0
 
-    def step(self, step: int, model, cost: Cost) -> tuple[list[Batch], dict]:
-        """The micro-batches of optimiser step ``step`` (on the device), and statistics to log (none)."""
+    def share(self, step: list[list[int]]) -> list[tuple[list[int], float]]:
+        return D.rank_share(step, self.dist.rank, self.dist.world)  # the whole step, weight 1, when alone
+
+    def step(self, step: int, model, cost: Cost) -> "StepWork":
+        """This process's micro-batches of optimiser step ``step`` (on the device); the denominator is the whole
+        step's, over all processes."""
         old = self.old_logps
-        return [collate([self.examples[i] for i in idx], self.rt.pad_id,
-                        None if old is None else [old[i] for i in idx], self.share_prompts).to(self.rt.device)
-                for idx in self.steps[step]], {}
+        mine = self.share(self.steps[step])
+        batches = [collate([self.examples[i] for i in idx], self.rt.pad_id,
+                           None if old is None else [old[i] for i in idx], self.share_prompts).to(self.rt.device)
+                   for idx, _ in mine]
+        denom = step_denominator([self.examples[i] for idx in self.steps[step] for i in idx], self.norm)
+        return StepWork(batches, [w for _, w in mine], denom, {})
 
     def close(self) -> None:
         pass
@@ -716,7 +740,9 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
     # DVC declares the checkpoint folder as an output: it must exist even when no checkpoint is due.
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
-    device = pick_device(prm.device)
+    # One process, or one of train.num_processes started by `accelerate launch` (pipeline/distributed.py).
+    dist = D.setup(prm, pick_device(prm.device))
+    device = dist.device
     use_bf16 = prm.bf16 and device.type == "cuda"
     autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if use_bf16 else nullcontext
     cfg = loss_config(algorithm, prm)
@@ -730,7 +756,7 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
 
         source = OnlineSource(online, prm, base_dir, rt, seed)
     else:
-        source = OfflineSource(table, algorithm, prm, tokenizer, rt, seed, groups_path)
+        source = OfflineSource(table, algorithm, prm, tokenizer, rt, seed, groups_path, dist)
     summary, total_steps = source.summary, source.total_steps
     valid_rows, _ = select_rows(table, algorithm, "valid")
     valid, _ = encode(valid_rows, tokenizer, prm.max_length, algorithm, prm.advantage_clip)
@@ -744,44 +770,50 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
     ref_model = None
     if cfg.kl_coef > 0 and prm.finetune == "full":
         ref_model = M.load_model(base_dir, device).eval().requires_grad_(False)
-    optimizer = make_optimizer(model, lr, prm)
-    warmup = round(prm.warmup_ratio * total_steps)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: lr_factor(s, total_steps, warmup, prm.min_lr_ratio))
-
     fingerprint = run_fingerprint(algorithm, prm, lr, seed, groups_path, base_dir, source.fingerprint())
-    state = latest_checkpoint(ckpt_dir, fingerprint)
-    # The initial policy's snapshot (offline rloo) is taken before the checkpoint's weights are loaded.
+    with dist.main_first():  # the main process deletes other runs' checkpoints before the others look
+        state = latest_checkpoint(ckpt_dir, fingerprint)
     cost = Cost.restored(state)
     resumed_loop_s = cost.loop_s
+    # The initial policy's snapshot (offline rloo): before the checkpoint's weights are loaded, and before DDP /
+    # FSDP wrapping (each process takes that of its own micro-batches).
     t0 = time.perf_counter()
     source.start(model, cfg, cost)
     cost.loop_s += time.perf_counter() - t0
-    start = restore(state, model, optimizer, scheduler) if state else 0
+    optimizer = make_optimizer(model, lr, prm)
+    model, optimizer = dist.prepare(model, optimizer)  # DDP / FSDP wrapping; unchanged for one process
+    warmup = round(prm.warmup_ratio * total_steps)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: lr_factor(s, total_steps, warmup, prm.min_lr_ratio))
+    start = restore(state, model, optimizer, scheduler, dist) if state else 0
     del state
     if start:
         log.info("resuming from checkpoint at step %d of %d", start, total_steps)
-        trim_history(metrics_dir, start)
-    live = Live(str(metrics_dir), resume=start > 0, report=None, save_dvc_exp=False, dvcyaml=None)
+        if dist.is_main:
+            trim_history(metrics_dir, start)
+    live = (Live(str(metrics_dir), resume=start > 0, report=None, save_dvc_exp=False, dvcyaml=None)
+            if dist.is_main else D.NullLive())
     trainable = [p for p in model.parameters() if p.requires_grad]
 
     model.train()
     t_start = time.perf_counter()
     try:
-        for step in tqdm(range(start, total_steps), desc=f"train {algorithm}", initial=start, total=total_steps):
+        for step in tqdm(range(start, total_steps), desc=f"train {algorithm}", initial=start, total=total_steps,
+                         disable=not dist.is_main):
             t0 = time.perf_counter()
             paid = cost.generation_s + cost.execution_s
-            batches, info = source.step(step, model, cost)  # online: samples, judges and charges it to cost
+            work = source.step(step, model, cost)  # online: samples, judges and charges it to cost
             totals: dict[str, float] = {}
-            if batches:
-                denom = denominator(batches, cfg.norm)
-                for batch in batches:
-                    with autocast():
-                        loss, stats = batch_loss(model, batch, cfg, denom, ref_model)
-                    loss.backward()
-                    for k, v in stats.items():
-                        totals[k] = totals.get(k, 0.0) + v
-                grad_norm = torch.nn.utils.clip_grad_norm_(trainable, prm.grad_clip if prm.grad_clip > 0 else math.inf)
+            if work.batches:
+                for k, (batch, weight) in enumerate(zip(work.batches, work.weights)):
+                    with dist.sync(model, last=k == len(work.batches) - 1):
+                        with autocast():
+                            loss, stats = batch_loss(model, batch, cfg, work.denom, ref_model)
+                        # DDP and FSDP average the processes' gradients; x W gives the sum one process accumulates.
+                        (loss * (weight * dist.world)).backward()
+                    for name, v in {**stats, **batch_counts(batch)}.items():
+                        totals[name] = totals.get(name, 0.0) + weight * v
+                grad_norm = dist.clip_grad_norm_(trainable, prm.grad_clip if prm.grad_clip > 0 else math.inf)
                 current_lr = optimizer.param_groups[0]["lr"]
                 optimizer.step()
                 cost.optimiser_steps += 1
@@ -797,17 +829,19 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
             done = step + 1
             if done % prm.log_every == 0 or done == total_steps:
                 live.step = done
-                for key, value in info.items():
+                for key, value in work.info.items():
                     live.log_metric(key, value)
-                if batches:
-                    log_step(live, algorithm, cfg, batches, totals, denom, grad_norm, current_lr, update_seconds)
+                if work.batches:
+                    totals = dist.reduce_sum(totals)  # the step's sums over all processes
+                    log_step(live, algorithm, cfg, totals, work.denom, grad_norm, current_lr, update_seconds)
                 if prm.eval_every and done % prm.eval_every == 0 and done != total_steps:
                     log_validation(live, model, valid, valid_nll, cfg, rt)
                 live.next_step()
             cost.loop_s += time.perf_counter() - t0
             if prm.checkpoint_every and done % prm.checkpoint_every == 0:
                 t_save = time.perf_counter()
-                save_checkpoint(ckpt_dir, done, model, optimizer, scheduler, fingerprint, prm.keep_checkpoints, cost)
+                save_checkpoint(ckpt_dir, done, model, optimizer, scheduler, fingerprint, prm.keep_checkpoints, cost,
+                                dist)
                 cost.loop_s += time.perf_counter() - t_save
     finally:
         source.close()
@@ -821,35 +855,46 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
         live.summary[key] = value
     live.make_summary()
     live.end()
-    save_policy(model, tokenizer, base_dir, out_dir, prm,
-                {"algorithm": algorithm, "base": str(base_dir), "steps": total_steps, "lr": lr, "seed": seed})
+    # The whole policy on the main process (FSDP gathers its shards: every process takes part).
+    final = dist.final_model(model, lambda: build_policy(base_dir, prm, torch.device("cpu"), seed))
     # total_s: this process's whole run; after a resume plus the loop time of the steps before the checkpoint.
     total_s = time.perf_counter() - t_begin + resumed_loop_s
     report = cost.report(algorithm, total_s, device, getattr(source, "upstream_programs", None))
-    tables.write_json(report, metrics_dir / "cost.json")
-    log.info("saved %s to %s (%d steps, %.0f s); cost: %s", algorithm, out_dir, total_steps, seconds, report)
+    if dist.is_main:
+        save_policy(final, tokenizer, base_dir, out_dir, prm,
+                    {"algorithm": algorithm, "base": str(base_dir), "steps": total_steps, "lr": lr, "seed": seed})
+        tables.write_json(report, metrics_dir / "cost.json")
+        log.info("saved %s to %s (%d steps, %.0f s); cost: %s", algorithm, out_dir, total_steps, seconds, report)
     return {**summary, "cost": report}
 
 
-def log_step(live, algorithm: str, cfg: LossConfig, batches: Sequence[Batch], totals: dict, denom: int,
-             grad_norm, current_lr: float, seconds: float) -> None:
-    """dvclive metrics of one update: loss, gradient norm, lr, throughput, and the guard's statistics."""
-    n_completion = sum(int(b.mask.sum()) for b in batches)
+def batch_counts(batch: Batch) -> dict[str, float]:
+    """What log_step needs of a micro-batch besides its loss statistics (summed over the step's micro-batches
+    and processes)."""
+    return {"rows": batch.mask.shape[0], "advantage_sum": float(batch.advantages.sum()),
+            "completion_tokens": int(batch.mask.sum()), "row_tokens": batch.n_row_tokens,
+            "processed_tokens": batch.n_tokens}
+
+
+def log_step(live, algorithm: str, cfg: LossConfig, totals: dict, denom: int, grad_norm, current_lr: float,
+             seconds: float) -> None:
+    """dvclive metrics of one update from its summed statistics: loss, gradient norm, lr, throughput, and the
+    guard's statistics."""
     live.log_metric("loss", (totals["pg"] + cfg.kl_coef * totals.get("kl", 0.0)) / denom)
     live.log_metric("grad_norm", float(grad_norm))
     live.log_metric("lr", current_lr)
     # tokens_per_s counts each row's prompt + program (comparable with trainers that do not share prompts);
     # processed_tokens_per_s what the model actually ran (a shared prompt once).
-    live.log_metric("tokens_per_s", sum(b.n_row_tokens for b in batches) / seconds)
-    live.log_metric("processed_tokens_per_s", sum(b.n_tokens for b in batches) / seconds)
+    live.log_metric("tokens_per_s", totals["row_tokens"] / seconds)
+    live.log_metric("processed_tokens_per_s", totals["processed_tokens"] / seconds)
     if algorithm != "sft":
-        live.log_metric("advantage_mean", float(torch.cat([b.advantages for b in batches]).mean()))
+        live.log_metric("advantage_mean", totals["advantage_sum"] / max(1, totals["rows"]))
         live.log_metric("pg_loss", totals["pg"] / denom)
     if "kl" in totals:
         live.log_metric("kl", totals["kl"] / denom)
     if "log_ratio" in totals:
-        live.log_metric("log_ratio", totals["log_ratio"] / max(1, n_completion))
-        live.log_metric("clip_frac", totals["clipped"] / max(1, n_completion))
+        live.log_metric("log_ratio", totals["log_ratio"] / max(1, totals["completion_tokens"]))
+        live.log_metric("clip_frac", totals["clipped"] / max(1, totals["completion_tokens"]))
 
 
 def log_validation(live, model, valid, valid_nll, cfg: LossConfig, rt: Runtime) -> None:
@@ -881,10 +926,19 @@ def main(params_path: Path, algorithm: str, groups: Path, base: Path, out: Path,
     seed = int(P.load_top("seed", params_path))
     if not lr > 0:
         raise P.ParamsError(f"params.yaml: lr = {lr!r} is invalid; use a positive learning rate, e.g. 1.0e-5")
+    if algorithm == "online_rloo" and prm.num_processes > 1:
+        raise P.ParamsError(f"params.yaml: train.num_processes = {prm.num_processes} with online_rloo: online RL runs "
+                            "in one process (its sampling is not sharded); set train.num_processes: 1")
+    checkpoints, metrics = checkpoints or Path("checkpoints") / algorithm, metrics or Path("metrics/train") / algorithm
+    if D.needs_launch(prm):
+        # train.num_processes > 1: start the processes (`accelerate launch`), each running this command again.
+        D.launch(prm, ["train", "--params", str(params_path), "--algorithm", algorithm, "--groups", str(groups),
+                       "--base", str(base), "--out", str(out), "--checkpoints", str(checkpoints),
+                       "--metrics", str(metrics)], cpu=pick_device(prm.device).type == "cpu")
+        return json.loads((Path(metrics) / "metrics.json").read_text())
     online = None
     if algorithm == "online_rloo":
         from pipeline.online import load_inputs
 
         online = load_inputs(params_path, problems or Path("data/tests/problems.parquet"))
-    return train(prm, lr, seed, algorithm, groups, base, out,
-                 checkpoints or Path("checkpoints") / algorithm, metrics or Path("metrics/train") / algorithm, online)
+    return train(prm, lr, seed, algorithm, groups, base, out, checkpoints, metrics, online)
