@@ -147,9 +147,10 @@ def main() -> None:
     line and exit 2 instead of a traceback; anything else is a bug and keeps its traceback."""
     from pipeline.errors import USER_ERRORS
 
-    # Idle OpenMP threads sleep instead of spinning. Torch's default (spin) collapses when another process
-    # holds a core: measured on 2 cores beside one busy process, SmolLM2 decoding took 220 ms/token with
-    # spinning threads, 89 ms with passive ones (benchmarks/RESULTS.md). Read when torch loads, so set here.
+    # Idle OpenMP threads sleep instead of spinning. libgomp's default (spin, then sleep) collapses when another
+    # process holds a core: on 2 cores beside one busy process SmolLM2 decoded at 141 ms/step by default and
+    # 69 ms with passive threads; idle, passive costs 13-23% (benchmarks/omp_contention.py, RESULTS.md). Read
+    # when torch loads, so set before any import of it; a user's own OMP_WAIT_POLICY wins.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         app(prog_name="coderl")
