@@ -126,8 +126,7 @@ def main() -> None:
     cpu = [r[7] / r[3] - 1 for r in rounds]
     lines = [
         SECTION, "",
-        f"Machine: {machine()}. Load average (1 min) {load_before:.1f} before, {load_after:.1f} after "
-        "(other jobs shared the machine).",
+        f"Machine: {machine()}. Load average (1 min) {load_before:.1f} before, {load_after:.1f} after.",
         f"Command: `python benchmarks/ray_overhead.py --programs {n} --workers {args.workers} --rounds {args.rounds} "
         f"--batch-sizes {args.batch_sizes}` (Ray {ray.__version__})", "",
         f"The {n} programs of benchmarks/sandbox_throughput.py (one test each, limits {LIMITS.time_ms} ms / "

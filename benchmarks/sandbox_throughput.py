@@ -265,8 +265,7 @@ def main() -> None:
 
     lines = [
         SECTION, "",
-        f"Machine: {machine()}. Load average (1 min) {load_before:.1f} before, {load_after:.1f} after "
-        "(other jobs shared the machine).",
+        f"Machine: {machine()}. Load average (1 min) {load_before:.1f} before, {load_after:.1f} after.",
         f"Command: `python benchmarks/sandbox_throughput.py --programs {args.programs} --workers {args.workers} "
         f"--overhead-runs {args.overhead_runs}`", "",
         f"{args.programs} generated CodeNet-like programs (read numbers or a string, compute, print), one test "

@@ -183,8 +183,7 @@ def main() -> None:
     model_name = args.model_dir or "a tiny random Llama (hidden 32, 2 layers, SmolLM2 vocabulary of 49152)"
     n = len(examples)
     lines = [
-        f"Machine: {machine()}. Load average (1 min) {load_before:.1f} before, {load_after:.1f} after "
-        "(other jobs shared the machine).",
+        f"Machine: {machine()}. Load average (1 min) {load_before:.1f} before, {load_after:.1f} after.",
         f"Command: `{command}`",
         "",
         f"Model: {model_name}. Rows: {n} distinct train programs of the bundled sample's groups ({too_long} longer "
