@@ -231,7 +231,8 @@ class OnlineSource:
                     continue
                 a = T.train_advantage(float(a), self.prm.advantage_clip, f"online step {step}, sample {n}")
                 examples.append(T.Example(tuple(ids), len(self.prompt_ids[i]), a, prompt_key=i))
-        batches = self.micro_batches(examples)
+        # Micro-batches of train.batch_size, a problem's samples side by side (sharing one copy of the prompt).
+        batches = [batch for _, batch in self.rt.batches(examples, range(len(examples)))]
 
         accepted = sum(j.verdict == "Accepted" for j in judgements)
         sandbox_errors = len(judgements) - len(reward_of)
@@ -252,12 +253,3 @@ class OnlineSource:
         log.debug("online step %d: %s", step, info)
         denom = T.denominator(batches, self.norm) if batches else 0
         return T.StepWork(batches, [1.0] * len(batches), denom, info)
-
-    def micro_batches(self, examples: list) -> list:
-        """The step's examples in micro-batches of train.batch_size, a problem's samples side by side (so they
-        share one copy of the prompt), on the device."""
-        order = sorted(range(len(examples)), key=lambda k: T.bucket_key(examples[k], self.rt.share_prompts))
-        size = self.rt.batch_size
-        return [T.collate([examples[k] for k in order[j:j + size]], self.rt.pad_id,
-                          share_prompts=self.rt.share_prompts).to(self.rt.device)
-                for j in range(0, len(order), size)]

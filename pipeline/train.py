@@ -437,7 +437,8 @@ class Runtime:
     share_prompts: bool
 
     def batches(self, examples: Sequence[Example], indices: Sequence[int]):
-        """(indices, Batch) over ``indices`` in bucketed order, for passes without gradients."""
+        """(indices, Batch) over ``indices`` in bucketed order, on the device: the batches of passes without
+        gradients, and of online RL's freshly sampled examples."""
         order = sorted(indices, key=lambda i: bucket_key(examples[i], self.share_prompts))
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
