@@ -37,7 +37,6 @@ from pipeline.engine import open_judge  # noqa: E402
 from pipeline.params import ExecuteParams  # noqa: E402
 from sandbox_throughput import LIMITS, machine, make_jobs  # noqa: E402
 
-RESULTS = REPO / "benchmarks" / "RESULTS.md"
 SECTION = "## Ray engine overhead"
 
 
@@ -85,11 +84,6 @@ def idle_cpu_share(prm: ExecuteParams, seconds: float) -> float:
         before, start = tree_cpu_s(), time.perf_counter()
         time.sleep(seconds)
         return (tree_cpu_s() - before) / (time.perf_counter() - start)
-
-
-def write_section(text: str) -> None:
-    """Replace (or append) only our section of RESULTS.md."""
-    results.write_section(SECTION, text, RESULTS)
 
 
 def main() -> None:
@@ -175,7 +169,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        write_section(text)
+        results.write_section(SECTION, text)
 
 
 if __name__ == "__main__":

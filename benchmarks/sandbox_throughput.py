@@ -36,7 +36,6 @@ sys.path.insert(0, str(REPO))
 import results  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from sandbox import Job, Limits, Sandbox, compare_output  # noqa: E402
 
-RESULTS = REPO / "benchmarks" / "RESULTS.md"
 SECTION = "## Sandbox throughput"
 LIMITS = Limits(time_ms=2000, memory_kb=256 * 1024)
 TOLERANCE = 1e-6
@@ -235,11 +234,6 @@ def machine() -> str:
             f"Python {platform.python_version()}, dockerd {docker}, running as uid {os.geteuid()}")
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) only our section of RESULTS.md."""
-    results.write_section(SECTION, text, RESULTS)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--programs", type=int, default=1000)
@@ -295,7 +289,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        write_section(text)
+        results.write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ sys.path.insert(0, str(REPO))
 import results  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from pipeline import ingest, params as P, testgen  # noqa: E402
 
-RESULTS = REPO / "benchmarks" / "RESULTS.md"
 SECTION = "## Generated tests"
 SCRATCH = REPO / "benchmarks" / ".scratch" / "testgen"
 
@@ -35,11 +34,6 @@ def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     return f"{os.cpu_count()} x {cpu}, Linux {platform.release()}, Python {platform.python_version()}"
-
-
-def write_section(text: str) -> None:
-    """Replace (or append) only our section of RESULTS.md."""
-    results.write_section(SECTION, text, RESULTS)
 
 
 def main() -> None:
@@ -94,7 +88,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
-        write_section(text)
+        results.write_section(SECTION, text)
 
 
 if __name__ == "__main__":
