@@ -1,7 +1,7 @@
 """Results on real data: does offline RLOO learn what SFT does not? (issue 15)
 
-    python benchmarks/real_results.py            # the full run (sized for <= 60 min on the 2-core machine)
-    python benchmarks/real_results.py --quick    # the same steps at tiny sizes (proves the script; ~10 min)
+    python benchmarks/real_results.py            # the full run, sized for <= 60 min on the 2-core machine
+    python benchmarks/real_results.py --quick    # the same steps at tiny sizes (proves the script; 11 min)
         [--realdata ../shared/realdata] [--no-write] [--estimate-only]
 
 Steps, each a `coderl` command (a subprocess, output in <work>/log.txt), each skipped when its output is already
@@ -22,7 +22,8 @@ it to start over; a run with other sizes refuses to reuse it):
 
 --quick runs every step on a seeded handful of problems with 1-2 steps per model and short generations, then
 prints the full run's estimated wall time from its own stage timings (scaled by the work each stage does);
---estimate-only prints that estimate from a finished quick run. The full run writes RESULTS.md unless --no-write;
+--estimate-only prints that estimate from a finished quick run (a quick run at load ~3.7 on the shared 2-core
+machine estimated 57 min for the full sizes below). The full run writes RESULTS.md unless --no-write;
 quick never does.
 """
 from __future__ import annotations
@@ -41,21 +42,21 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.realdata_tree import REALDATA  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
 
 SECTION = "## Results on real data"
 SCRATCH = REPO / "benchmarks" / ".scratch" / "real_results"
-REALDATA = REPO.parent / "shared" / "realdata"
 
 # Sizes per mode. batch_size is the same in both so that quick's seconds per step extrapolate.
 SIZES = {
     "full": {
-        "max_problems": 0,  # every problem of the data (~750)
+        "max_problems": 140,  # a seeded subset of the ~750 problems (sized for the 60 minutes)
         "split_fractions": {"train": 0.75, "valid": 0.05, "test": 0.2},
         "batch_size": 4, "max_length": 1024,
-        "sft_steps": 60, "rloo_lrs": [2e-5, 1e-4], "rloo_steps": [20, 60], "sft_lr": 2e-5,
-        "online_steps": 3, "online_problems_per_step": 2,
-        "pass1_problems": 8, "max_new_tokens": 192,
+        "sft_steps": 8, "rloo_lrs": [2e-5, 1e-4], "rloo_steps": [4, 8], "sft_lr": 2e-5,
+        "online_steps": 2, "online_problems_per_step": 2,
+        "pass1_problems": 3, "max_new_tokens": 128,
     },
     "quick": {
         "max_problems": 16,
@@ -194,24 +195,32 @@ def pipeline(run: Run, realdata: Path) -> dict:
 # The estimate of the full run from the quick one
 
 
-def full_work(realdata: Path) -> dict:
-    """What the full run processes, from the data files alone (no tree built): problems and programs."""
+def full_programs(realdata: Path) -> int:
+    """Programs the full run's tree holds, from the data files alone (no tree built): all programs, scaled by the
+    share of problems kept (SIZES max_problems)."""
     from benchmarks import realdata_tree
 
     _, subs = realdata_tree.collect(realdata)
-    return {"problems": len({s["problem_id"] for s in subs.values()}), "programs": len(subs)}
+    problems = len({s["problem_id"] for s in subs.values()})
+    keep = SIZES["full"]["max_problems"]
+    return round(len(subs) * (min(1.0, keep / problems) if keep else 1.0))
 
 
 def estimate(quick: Run, realdata: Path) -> tuple[float, list[str]]:
-    """Seconds the full run should take, from the quick run's stage timings scaled by each stage's work:
-    tree/ingest/execute/ranking by programs (problems), training by optimiser steps (same batch size),
-    generation by tokens (problems x max_new_tokens). Returns (seconds, lines explaining it)."""
+    """Seconds the full run should take, from the quick run's stage timings scaled by each stage's work: data
+    stages by programs, training by optimiser steps (same batch size; online also by samples per step and
+    tokens), ranking by the programs it scores (the test split's share of the programs), generation by tokens
+    (problems x max_new_tokens). Returns (seconds, lines explaining it)."""
+    import pandas as pd
+
     q, f = SIZES["quick"], SIZES["full"]
-    t = quick.timings
-    qd = quick.dir
-    tree = json.loads((qd / "tree" / "summary.json").read_text())
-    full = full_work(realdata)
-    by_programs = full["programs"] / max(1, tree["submissions"])
+    t, qd = quick.timings, quick.dir
+    programs = full_programs(realdata)
+    by_programs = programs / json.loads((qd / "tree" / "summary.json").read_text())["submissions"]
+    problems = pd.read_parquet(qd / "ingest" / "problems.parquet", columns=["problem_id", "split"])
+    subs = pd.read_parquet(qd / "ingest" / "submissions.parquet", columns=["problem_id"])
+    quick_test_programs = int(subs["problem_id"].isin(problems.loc[problems["split"] == "test", "problem_id"]).sum())
+    full_test_programs = programs * f["split_fractions"]["test"]
     lines, total = [], 0.0
 
     def add(label: str, seconds: float) -> None:
@@ -219,7 +228,7 @@ def estimate(quick: Run, realdata: Path) -> tuple[float, list[str]]:
         total += seconds
         lines.append(f"{label}: {seconds / 60:.1f} min")
 
-    add(f"tree + ingest + execute + rewards + groups (x{by_programs:.0f} programs)",
+    add(f"tree + ingest + execute + rewards + groups (x{by_programs:.1f} programs)",
         sum(t.get(k, 0.0) for k in ("tree", "ingest", "execute", "rewards", "groups")) * by_programs)
     add("prepare_model", t.get("prepare_model", 0.0))
     # The same models in the same order in both modes (SIZES keep the lrs and the number of lengths).
@@ -227,16 +236,19 @@ def estimate(quick: Run, realdata: Path) -> tuple[float, list[str]]:
         cost = json.loads((qd / "metrics" / "train" / m["name"] / "cost.json").read_text())
         overhead = t[f"train {m['name']}"] - cost["loop_s"]
         per_step = cost["loop_s"] / max(1, cost["steps"])
-        if m["algorithm"] == "online_rloo":  # generation time grows with max_new_tokens
-            per_step *= f["max_new_tokens"] / q["max_new_tokens"]
+        if m["algorithm"] == "online_rloo":  # samples per step x their length
+            per_step *= (f["max_new_tokens"] * f["online_problems_per_step"]
+                         / (q["max_new_tokens"] * q["online_problems_per_step"]))
         add(f"train {fm['name']} ({fm['steps']} steps at {per_step:.0f} s/step)", overhead + per_step * fm["steps"])
-    for name in ["base"] + [m["name"] for m in models(q)]:
-        metrics = json.loads((qd / "metrics" / "eval" / f"{name}.json").read_text())[name]
-        ranking_s = metrics["ranking"]["seconds"]
-        rest = t[f"evaluate {name}"] - ranking_s
-        gen_scale = f["pass1_problems"] * f["max_new_tokens"] / (q["pass1_problems"] * q["max_new_tokens"])
-        add(f"evaluate (ranking x{by_programs:.0f}, generation x{gen_scale:.0f})",
-            ranking_s * by_programs + rest * gen_scale)
+    gen_scale = f["pass1_problems"] * f["max_new_tokens"] / (q["pass1_problems"] * q["max_new_tokens"])
+    for m, fm in zip(["base"] + [m["name"] for m in models(q)], ["base"] + [m["name"] for m in models(f)]):
+        ranking = json.loads((qd / "metrics" / "eval" / f"{m}.json").read_text())[m]["ranking"]
+        # seconds per scored program, times the programs the full run scores (the same share of test programs)
+        ranking_s = ranking["seconds"] / max(1, ranking["programs_scored"])
+        scored = full_test_programs * ranking["programs_scored"] / max(1, quick_test_programs)
+        rest = t[f"evaluate {m}"] - ranking["seconds"]
+        add(f"evaluate {fm} (ranking ~{scored:.0f} programs at {ranking_s:.1f} s, generation x{gen_scale:.0f})",
+            ranking_s * scored + rest * gen_scale)
     return total, lines
 
 
