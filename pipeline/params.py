@@ -391,7 +391,7 @@ class EvaluateParams:
     batch_size: int = 32
     # Ranking accuracy (pipeline/ranking.py) on every problem of `splits` (max_problems limits generation only):
     # at most this many (Accepted, not Accepted) pairs per problem, a seeded sample; 0 = every pair.
-    ranking_pairs_per_problem: int = 16
+    ranking_pairs_per_problem: int = 8
     # all: any Accepted program against any other of the problem; same_user: only pairs by one user (RunBugRun:
     # a user's buggy program and its fix).
     ranking_pairing: str = "all"

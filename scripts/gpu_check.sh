@@ -6,7 +6,7 @@
 # left out for time), rewards, groups, the default model (SmolLM2-135M-Instruct), SFT and offline RLOO in bf16
 # for STEPS optimiser steps each, and evaluate base / sft / rloo (pass@k, ranking accuracy). It prints training
 # tokens/s, peak GPU memory and the metrics, and writes everything under benchmarks/.scratch/gpu_check.
-# Sized to finish within 8 minutes on one recent GPU (install included).
+# Sized to finish within 8 minutes on one recent GPU (install included); not yet run on a GPU: the sizes are estimates.
 #
 #     bash scripts/gpu_check.sh --cpu-smoke   # the same steps on CPU with a tiny random model and a few steps:
 #                                             # checks the script itself on a machine without a GPU

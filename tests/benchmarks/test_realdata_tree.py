@@ -48,7 +48,7 @@ def test_tree_is_read_by_ingest_with_derived_statuses(tmp_path, rejudge):
     summary = realdata_tree.build(realdata, tmp_path / "out", rejudge_buggy=rejudge, workers=1)
     root = Path(summary["root"])
     prm = P.IngestParams(codenet_root=str(root), workers=1)
-    ingest.run(prm, 0, tmp_path / "ingest")
+    ingest.run(prm, tmp_path / "ingest")
     subs = tables.read_table(tmp_path / "ingest" / "submissions.parquet", tables.SUBMISSIONS).to_pandas()
     status = dict(zip(subs.submission_id, subs.status))
     assert status["s800000012"] == status["s800000022"] == "Accepted"
