@@ -20,14 +20,10 @@ import importlib.util
 
 import json
 import logging
-import os
-import shutil
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from pipeline import params as P
+from pipeline.atomic import atomic_dir
 
 log = logging.getLogger(__name__)
 
@@ -101,32 +97,6 @@ def to_plain(model, dtype: str = "float32"):
     fresh = fresh.to(getattr(torch, dtype))
     fresh.generation_config = copy.deepcopy(model.generation_config)
     return fresh.eval()
-
-
-@contextmanager
-def atomic_dir(dest: Path | str) -> Iterator[Path]:
-    """Yield an empty temporary folder beside ``dest``; on success it replaces ``dest`` by renames.
-
-    Between the two renames (old ``dest`` away, new one in) a crash leaves no ``dest`` but never a partial one.
-    """
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.tmp-"))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result should be an ordinary folder
-    try:
-        yield tmp
-        old = None
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.old-"))
-            os.replace(dest, old / dest.name)
-        os.replace(tmp, dest)
-        if old is not None:
-            shutil.rmtree(old)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 def save_model_dir(model, tokenizer, dest: Path | str, info: dict | None = None) -> None:
