@@ -465,8 +465,10 @@ class Timing:
 
 def run(prm: "P.EvaluateParams", exec_prm: "P.ExecuteParams", seed: int, model_dir: Path, name: str,
         problems_path: Path, out_dir: Path, metrics_path: Path, plots_dir: Path,
-        progress: bool = True) -> tuple[dict, Timing]:
+        progress: bool = True, ranking_inputs: tuple[Path, Path] | None = None) -> tuple[dict, Timing]:
     """Generate, judge and score; write samples.parquet, the metrics JSON and the plots data.
+    ``ranking_inputs``: (rewards.parquet, ingest submissions.parquet) for the ranking accuracy
+    (``pipeline.ranking``, metrics key "ranking"); None leaves it out (the stage always passes them).
     Returns (metrics of this model, timing). Raises FileNotFoundError for a missing model or problems file
     and ValueError when the splits hold no judgeable problem."""
     if not name or not re.fullmatch(r"[\w.-]+", name):
@@ -478,6 +480,9 @@ def run(prm: "P.EvaluateParams", exec_prm: "P.ExecuteParams", seed: int, model_d
     log.info("evaluate %s: %d problems x (%d sampled + 1 greedy)", name, len(problems), prm.n)
 
     model, tokenizer, device = load_policy(model_dir)
+    ranking = None
+    if ranking_inputs is not None:
+        ranking = rank_programs(model, tokenizer, table, prm, seed, device, *ranking_inputs)
     prompts = [render_prompt(tokenizer, build_prompt(p["statement"] or "")) for p in problems]
     start = time.perf_counter()
     requests, generated = generate_all(model, tokenizer, prompts, prm, seed, progress)
@@ -514,6 +519,8 @@ def run(prm: "P.EvaluateParams", exec_prm: "P.ExecuteParams", seed: int, model_d
 
     metrics = summarise(rows, prm.k, difficulty_order(problems))
     metrics["mean_completion_tokens"] = float(np.mean([row["completion_tokens"] for row in rows]))
+    if ranking is not None:
+        metrics["ranking"] = ranking
     tables.write_json({name: metrics}, metrics_path)
     write_plots(rows, metrics, prm.n, plots_dir)
 
@@ -521,6 +528,21 @@ def run(prm: "P.EvaluateParams", exec_prm: "P.ExecuteParams", seed: int, model_d
              "sandbox %.1f test runs/s", name, metrics["pass@1"], metrics["greedy_pass@1"],
              timing.tokens_per_s, device, timing.runs_per_s)
     return metrics, timing
+
+
+def rank_programs(model, tokenizer, table: "tables.pa.Table", prm: "P.EvaluateParams", seed: int, device,
+                  rewards_path: Path, submissions_path: Path) -> dict:
+    """The ranking metrics block on every problem of the evaluation splits (tests or not, max_problems aside)."""
+    from pipeline import ranking
+
+    problems = [r for r in table.to_pylist() if r["split"] in prm.splits]
+    rewards = tables.read_table(rewards_path, tables.REWARDS, columns=["submission_id", "verdict"]).to_pandas()
+    submissions = tables.read_table(submissions_path, tables.SUBMISSIONS,
+                                    columns=["submission_id", "problem_id", "user_id", "code"]).to_pandas()
+    start = time.perf_counter()
+    block = ranking.evaluate_ranking(model, tokenizer, problems, rewards, submissions, prm, seed, device)
+    block["seconds"] = time.perf_counter() - start
+    return block
 
 
 def write_plots(rows: Sequence[dict], metrics: dict, n: int, plots_dir: Path) -> None:
@@ -535,12 +557,14 @@ def write_plots(rows: Sequence[dict], metrics: dict, n: int, plots_dir: Path) ->
 
 
 def main(params_path: Path, model_dir: Path, name: str, problems_path: Path, out_dir: Path, metrics_path: Path,
-         plots_dir: Path | None = None) -> dict:
+         plots_dir: Path | None = None, rewards_path: Path = Path("data/rewards/rewards.parquet"),
+         submissions_path: Path = Path("data/ingest/submissions.parquet")) -> dict:
     prm = P.load(P.EvaluateParams, params_path)
     exec_prm = P.load(P.ExecuteParams, params_path)
     seed = int(P.load_top("seed", params_path))
     plots_dir = plots_dir or metrics_path.parent / "plots" / name
-    metrics, _ = run(prm, exec_prm, seed, model_dir, name, problems_path, out_dir, metrics_path, plots_dir)
+    metrics, _ = run(prm, exec_prm, seed, model_dir, name, problems_path, out_dir, metrics_path, plots_dir,
+                     ranking_inputs=(rewards_path, submissions_path))
     return metrics
 
 
@@ -580,6 +604,8 @@ def comparison_table(per_model: dict[str, dict]) -> str:
                    [(f"{b} ({_fmt(get(per_model[models[0]], 'by_difficulty', b, 'problems'))} problems)",
                      [get(per_model[m], "by_difficulty", b, "pass@1") for m in models])
                     for b in sorted(buckets, key=buckets.get)])
+    lines += table("Ranking accuracy (correct vs incorrect program of one problem, forward passes only)",
+                   "metric", ranking_lines(per_model, models, get))
     verdicts = sorted({v for m in per_model.values() for v in m.get("verdict_rates", {})},
                       key=lambda v: (VERDICTS.index(v) if v in VERDICTS else len(VERDICTS), v))
     lines += table("Verdicts among samples", "verdict",
@@ -589,6 +615,22 @@ def comparison_table(per_model: dict[str, dict]) -> str:
                    [(f"{subset}: {k}", [get(per_model[m], "diversity", subset, k) for m in models])
                     for subset in ("all", "correct") for k in div_keys])
     return "\n".join(lines)
+
+
+def ranking_lines(per_model: dict[str, dict], models: list[str], get) -> list[tuple[str, list]]:
+    """Rows of the ranking table: pairs, accuracy (summed and per-token log-likelihood) with its 95% bootstrap
+    interval over problems, and the mean margins."""
+    def accuracy(m: str, kind: str):
+        value, ci = get(per_model[m], "ranking", f"accuracy_{kind}"), get(per_model[m], "ranking", f"accuracy_{kind}_ci95")
+        return None if value is None else f"{value:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
+
+    return [("pairs (problems)", [None if get(per_model[m], "ranking", "pairs") is None else
+                                  f"{get(per_model[m], 'ranking', 'pairs')} ({get(per_model[m], 'ranking', 'problems')})"
+                                  for m in models]),
+            ("accuracy, summed log-lik. [95% CI]", [accuracy(m, "sum") for m in models]),
+            ("accuracy, per-token log-lik. [95% CI]", [accuracy(m, "token") for m in models]),
+            ("mean margin, summed (nats)", [get(per_model[m], "ranking", "margin_sum") for m in models]),
+            ("mean margin, per token (nats)", [get(per_model[m], "ranking", "margin_token") for m in models])]
 
 
 def _fmt(value) -> str:

@@ -12,6 +12,10 @@ Construction, per problem (all knobs in params.yaml `groups`):
    once max_groups_per_problem exceeds n // G; identical member sets are skipped), at most
    max_groups_per_problem; with `relaxed`, a problem with min_group_size <= n < G forms one smaller group;
 4. with require_reward_variance, groups whose rewards are all equal carry no signal and are dropped.
+
+Beside the groups, ``accepted.parquet`` holds the SFT set: every usable (step 1) Accepted program, before the
+imbalance cap and whatever groups it ends up in (``build_accepted``). The paper's SFT baseline trains on all of
+them, not on the few that sit in groups with reward variance.
 """
 from __future__ import annotations
 
@@ -195,6 +199,22 @@ def build_groups(
     return out, summary
 
 
+ACCEPTED = "Accepted"
+
+
+def build_accepted(rewards: pd.DataFrame, submissions: pd.DataFrame, problems: pd.DataFrame,
+                   prm: P.GroupsParams) -> pd.DataFrame:
+    """The SFT set (ACCEPTED columns): the usable submissions (``usable_submissions``) judged Accepted, ordered by
+    problem and submission id. De-duplication follows allow_duplicates as for groups (training de-duplicates
+    again by normalised code, ``train.select_rows``)."""
+    df, _ = usable_submissions(rewards, submissions, problems, prm)
+    df = df[df["verdict"] == ACCEPTED].sort_values(["problem_id", "submission_id"])
+    prompts = {pid: build_prompt(st) for pid, st in problems.set_index("problem_id")["statement"].items()
+               if pid in set(df["problem_id"])}
+    out = df.assign(prompt=df["problem_id"].map(prompts), completion=df["code"])
+    return out[tables.ACCEPTED.names].reset_index(drop=True)
+
+
 def run(prm: P.GroupsParams, seed: int, ingest_dir: Path, rewards_path: Path, out_dir: Path) -> dict:
     problems = tables.read_table(ingest_dir / "problems.parquet", tables.PROBLEMS).to_pandas()
     submissions = tables.read_table(
@@ -204,7 +224,11 @@ def run(prm: P.GroupsParams, seed: int, ingest_dir: Path, rewards_path: Path, ou
     ).to_pandas()
     rewards = tables.read_table(rewards_path, tables.REWARDS).to_pandas()
     out, summary = build_groups(rewards, submissions, problems, prm, seed)
+    accepted = build_accepted(rewards, submissions, problems, prm)
+    summary["accepted_by_split"] = {k: int(v) for k, v in accepted.groupby("split").size().items()}
     tables.write_table(pa.Table.from_pandas(out, schema=tables.GROUPS, preserve_index=False), out_dir / "groups.parquet", tables.GROUPS)
+    tables.write_table(pa.Table.from_pandas(accepted, schema=tables.ACCEPTED, preserve_index=False),
+                       out_dir / tables.ACCEPTED_FILE, tables.ACCEPTED)
     tables.write_json(summary, out_dir / "summary.json")
     log.info("groups: %d groups, %d rows; dropped %s", summary["groups"], summary["rows"], summary["dropped"])
     return summary

@@ -130,12 +130,15 @@ class IngestParams:
     statuses: tuple[str, ...] = ()
     # Keep at most this many submissions per problem (lowest submission ids first); 0 = no cap.
     max_submissions_per_problem: int = 0
-    # Fractions of problems per split, by a stable hash of (seed, problem_id).
+    # Fractions of problems per split, by a stable hash of (split_seed, problem_id) (per cluster of identical
+    # problems when the tree has derived/duplicates/identical_problem_clusters).
     split_fractions: Mapping[str, float] = dataclasses.field(
         default_factory=lambda: {"train": 0.6, "valid": 0.1, "test": 0.3}
     )
     # Difficulty = quantile bucket of the acceptance rate among kept submissions; names hardest last.
     difficulty_buckets: tuple[str, ...] = ("easy", "medium", "hard")
+    # The split's own seed (not the top-level training seed): a sweep over training seeds keeps the test set.
+    split_seed: int = 20260526
     # Processes reading code files in parallel.
     workers: int = 2
     # Rows per Parquet row group (bounds memory when streaming).
@@ -344,6 +347,9 @@ class GroupsParams:
             fail(s, "epsilon", self.epsilon, "use a small positive number, e.g. 1e-4")
 
 
+RANKING_PAIRINGS = ("all", "same_user")
+
+
 @dataclasses.dataclass(frozen=True)
 class EvaluateParams:
     # Problem splits to evaluate on.
@@ -359,9 +365,31 @@ class EvaluateParams:
     max_new_tokens: int = 192
     # Sequences per generation batch (lower it if the GPU runs out of memory).
     batch_size: int = 32
+    # Ranking accuracy (pipeline/ranking.py) on every problem of `splits` (max_problems limits generation only):
+    # at most this many (Accepted, not Accepted) pairs per problem, a seeded sample; 0 = every pair.
+    ranking_pairs_per_problem: int = 16
+    # all: any Accepted program against any other of the problem; same_user: only pairs by one user (RunBugRun:
+    # a user's buggy program and its fix).
+    ranking_pairing: str = "all"
+    # Bootstrap resamples (of problems) for the 95% interval.
+    ranking_bootstrap: int = 1000
+    # Programs whose prompt + completion exceed this many tokens are not scored (their pairs are counted).
+    ranking_max_length: int = 1024
+    # Programs per forward pass (a problem's programs share one copy of its prompt).
+    ranking_batch_size: int = 8
 
     def __post_init__(self):
         s = "evaluate"
+        if self.ranking_pairs_per_problem < 0:
+            fail(s, "ranking_pairs_per_problem", self.ranking_pairs_per_problem, "use 0 (every pair) or a positive cap")
+        if self.ranking_pairing not in RANKING_PAIRINGS:
+            fail(s, "ranking_pairing", self.ranking_pairing, f"allowed: {list(RANKING_PAIRINGS)}")
+        if self.ranking_bootstrap < 1:
+            fail(s, "ranking_bootstrap", self.ranking_bootstrap, "use 1 or more resamples, e.g. 1000")
+        if self.ranking_max_length < 2:
+            fail(s, "ranking_max_length", self.ranking_max_length, "use a token count of 2 or more, e.g. 1024")
+        if self.ranking_batch_size < 1:
+            fail(s, "ranking_batch_size", self.ranking_batch_size, "use 1 or more")
         if not self.splits or not set(self.splits) <= set(SPLITS):
             fail(s, "splits", self.splits, f"give a non-empty subset of {list(SPLITS)}")
         if self.max_problems < 0:
@@ -434,11 +462,13 @@ class TrainParams:
     # sequence: mean log-prob per program, then mean over programs (GRPO); token: mean over all completion
     # tokens of the optimiser step (DAPO), so long programs weigh more.
     loss_norm: str = "sequence"
-    # The guard: PPO-style clipped ratio against the initial policy's per-token log-probs (computed once before
-    # training). A negative-advantage token stops being pushed down once its probability fell below
-    # (1 - ratio_clip_low) x its initial probability. 0 = off (plain REINFORCE: log-probs can fall without bound).
+    # The guard: the gradient stays -A * grad log pi (the paper's loss); the ratio pi / pi_init to the initial
+    # policy's per-token log-probs (computed once before training) is only a stop-gradient mask. A negative-
+    # advantage token stops being pushed down once its probability fell below (1 - ratio_clip_low) x its initial
+    # probability. 0 = off (plain REINFORCE: log-probs can fall without bound).
     ratio_clip_low: float = 0.2
-    # Upper clip for positive advantages (trust region around the initial policy); 0 = none.
+    # Likewise a positive-advantage token stops being pulled up above (1 + ratio_clip_high) x its initial
+    # probability; 0 = never.
     ratio_clip_high: float = 0.0
     # Penalty coef x KL(policy || initial model), exact over the vocabulary at completion positions; 0 = off
     # (and no reference model is loaded).

@@ -107,6 +107,22 @@ GROUPS = pa.schema(
     ]
 )
 
+# The SFT set (written by the groups stage beside groups.parquet): every usable Accepted program of the groups
+# splits, whether or not it sits in a group with reward variance; the SFT baseline trains on its train rows and
+# every algorithm's valid_nll reads its valid rows.
+ACCEPTED_FILE = "accepted.parquet"  # its name in the groups stage's folder, beside groups.parquet
+ACCEPTED = pa.schema(
+    [
+        pa.field("problem_id", pa.string(), nullable=False),
+        pa.field("split", pa.string()),
+        pa.field("difficulty", pa.string()),
+        pa.field("submission_id", pa.string(), nullable=False),
+        pa.field("verdict", pa.string()),  # always Accepted (kept so training can check it)
+        pa.field("prompt", pa.large_string()),  # pipeline.prompt.build_prompt(statement)
+        pa.field("completion", pa.large_string()),  # the program text
+    ]
+)
+
 # One row per completion the evaluate stage generated and judged.
 SAMPLES = pa.schema(
     [

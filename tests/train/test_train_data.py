@@ -115,3 +115,15 @@ def test_no_training_rows_is_a_clear_error(tiny_model_dir, tmp_path):
     groups = write_groups(tmp_path / "g.parquet", only_bad)
     with pytest.raises(ValueError, match="no sft training rows"):
         T.train(params(), 1e-3, 0, "sft", groups, tiny_model_dir, tmp_path / "o", tmp_path / "c", tmp_path / "m")
+
+
+def test_sft_trains_on_accepted_programs_outside_any_group(tiny_model_dir, tmp_path):
+    """The SFT baseline is every Accepted program of the train split, not only those in groups with reward
+    variance: a third Accepted program of p00001 in no group is trained on."""
+    from tests.train.conftest import params, write_groups
+
+    lone = row("p00001-none", 0, SUM, GOOD_SUM.replace("a + b", "b + a"), "Accepted", 1.0, 0.0)
+    groups = write_groups(tmp_path / "groups.parquet", groups_rows(), extra_accepted=[lone])
+    summary = T.train(params(max_steps=1), 1e-3, 0, "sft", groups, tiny_model_dir, tmp_path / "o", tmp_path / "c",
+                      tmp_path / "m")
+    assert summary["examples"] == 3  # GOOD_SUM and GOOD_REV from the groups, and the lone program
