@@ -16,7 +16,6 @@ Metric definitions live in small pure functions below (``pass_at_k``, ``distinct
 """
 from __future__ import annotations
 
-import hashlib
 import itertools
 import logging
 import math
@@ -31,23 +30,13 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from pipeline import params as P, tables
+from pipeline.atomic import write_text
+from pipeline.hashing import stable_hash
 from pipeline.prompt import build_prompt, extract_program, render_prompt
+from sandbox.judge import ACCEPTED, VERDICTS
 
 log = logging.getLogger(__name__)
 
-ACCEPTED = "Accepted"
-# Always reported (as 0.0 when absent) so that `dvc metrics diff` compares the same keys for every model.
-VERDICTS = (
-    "Accepted",
-    "WA: Presentation Error",
-    "Wrong Answer",
-    "Compile Error",
-    "Runtime Error",
-    "Time Limit Exceeded",
-    "Memory Limit Exceeded",
-    "Output Limit Exceeded",
-    "Sandbox Error",
-)
 NGRAM_ORDERS = (1, 2, 3, 4)
 
 
@@ -211,6 +200,7 @@ def summarise(rows: Iterable[dict], ks: Sequence[int], difficulty_order: Sequenc
 
     counts = Counter(v for p in problems for v in p["verdicts"])
     total = sum(counts.values())
+    # Every verdict reported (0.0 when absent) so that `dvc metrics diff` compares the same keys for every model.
     metrics["verdict_rates"] = {v: counts.get(v, 0) / total for v in sorted(set(VERDICTS) | set(counts))}
 
     metrics["diversity"] = {
@@ -411,17 +401,13 @@ def judge(problem_ids: Sequence[str], programs: Sequence[str], problems: "tables
     """
     from tqdm import tqdm
 
-    from pipeline.execute import problem_tests
     from pipeline.engine import open_judge
-    from sandbox import Job
+    from pipeline.judging import problem_judgings
 
-    per_problem = problem_tests(problems, prm)
+    per_problem = problem_judgings(problems, prm)
     keys = list(zip(problem_ids, programs))
     unique = list(dict.fromkeys(keys))
-    jobs = []
-    for pid, program in unique:
-        tests, limits, tolerance = per_problem[pid]
-        jobs.append(Job(program, tests, limits, tolerance, prm.stop_after_timeout))
+    jobs = [per_problem[pid].job(program) for pid, program in unique]
     results: list = [None] * len(jobs)
     with open_judge(prm) if box is None else nullcontext(box) as box:
         for index, judgement in tqdm(box.judge_many(jobs), total=len(jobs), desc="judge", unit="program",
@@ -445,7 +431,7 @@ def select_problems(problems: "tables.pa.Table", prm: "P.EvaluateParams", exec_p
         log.warning("evaluate: %d problems of %s have no tests of sources %s and are left out",
                     len(rows) - len(judged), list(prm.splits), list(exec_prm.test_sources))
     if prm.max_problems:
-        judged.sort(key=lambda r: hashlib.sha256(f"{seed}:{r['problem_id']}".encode()).digest())
+        judged.sort(key=lambda r: stable_hash(seed, r["problem_id"]))
         judged = judged[: prm.max_problems]
     return sorted(judged, key=lambda r: r["problem_id"])
 
@@ -671,8 +657,5 @@ def compare(metrics_dir: Path, out_path: Path) -> str:
     known = ["base", "sft", "rloo"]
     order = sorted(per_model, key=lambda m: (known.index(m) if m in known else len(known), m))
     text = comparison_table({m: per_model[m] for m in order}) + "\n"
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(out_path)
+    write_text(out_path, text)
     return text

@@ -19,7 +19,6 @@ them, not on the few that sit in groups with reward variance.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from pathlib import Path
@@ -29,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import params as P, tables
+from pipeline.hashing import stable_int
 from pipeline.prompt import build_prompt
 
 log = logging.getLogger(__name__)
@@ -90,8 +90,7 @@ def group_advantages(rewards: list[np.ndarray], prm: P.GroupsParams) -> list[np.
 
 def problem_rng(seed: int, problem_id: str) -> np.random.Generator:
     """A generator per problem from a stable hash: one problem's groups do not change when others are added."""
-    digest = hashlib.sha256(f"{seed}:groups:{problem_id}".encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "big"))
+    return np.random.default_rng(stable_int(seed, "groups", problem_id))
 
 
 def form_groups(members: list[str], prm: P.GroupsParams, rng: np.random.Generator) -> list[list[str]]:

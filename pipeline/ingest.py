@@ -8,7 +8,6 @@ when nothing sensible can be done (no metadata/), a clear IngestError.
 from __future__ import annotations
 
 import csv
-import hashlib
 import logging
 import math
 import multiprocessing
@@ -22,12 +21,10 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from pipeline import codenet, params as P, tables
+from pipeline.errors import IngestError
+from pipeline.hashing import stable_fraction
 
 log = logging.getLogger(__name__)
-
-
-class IngestError(RuntimeError):
-    """The CodeNet tree cannot be read at all; the message says what is missing and how to fix it."""
 
 
 @dataclass
@@ -48,8 +45,7 @@ CLUSTERS_FILE = Path("derived/duplicates/identical_problem_clusters")
 
 def split_of(problem_id: str, seed: int, fractions) -> str:
     """Stable split: a hash of (seed, problem_id) mapped to [0, 1) and cut at the cumulative fractions."""
-    digest = hashlib.sha256(f"{seed}:{problem_id}".encode()).digest()
-    u = int.from_bytes(digest[:8], "big") / 2**64
+    u = stable_fraction(seed, problem_id)
     cumulative = 0.0
     for name in P.SPLITS:
         cumulative += fractions[name]

@@ -15,6 +15,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from sandbox.judge import JUDGED_VERDICTS  # the verdicts rewards.verdict_reward must cover
+
 DEFAULT_PARAMS = Path("params.yaml")
 
 
@@ -110,7 +112,8 @@ def read_yaml(path: Path | str = DEFAULT_PARAMS) -> dict:
 
 
 # --------------------------------------------------------------------------------------------------
-# Sections. Field order and defaults mirror params.yaml; __post_init__ checks ranges.
+# Sections. Field order and defaults mirror params.yaml (tests/pipeline/test_params.py checks the defaults);
+# __post_init__ checks ranges.
 
 SPLITS = ("train", "valid", "test")
 
@@ -187,7 +190,7 @@ class ExecuteParams:
     # Do not run the remaining tests of a program that timed out (as online judges do; saves hours).
     stop_after_timeout: bool = True
     # Which tests to judge with, by their source.
-    test_sources: tuple[str, ...] = ("derived", "statement")
+    test_sources: tuple[str, ...] = ("derived", "statement", "generated")
     # Judge engine: local (a Sandbox of `workers` on this machine) or ray (one sandbox actor per CPU of every
     # node of a Ray cluster; pip install coderl[scale]). Same verdicts either way.
     engine: str = "local"
@@ -217,32 +220,17 @@ class ExecuteParams:
         if not self.test_sources or not set(self.test_sources) <= set(TEST_SOURCES):
             fail(s, "test_sources", self.test_sources, f"give a non-empty subset of {list(TEST_SOURCES)}")
 
-    def limits_for(self, time_limit_ms: int | None, memory_limit_kb: int | None):
-        """Sandbox limits for a problem (its own limits, or the defaults where CodeNet has none)."""
-        from sandbox import Limits
-
-        time_ms = time_limit_ms if time_limit_ms and time_limit_ms > 0 else self.default_time_limit_ms
-        memory_kb = memory_limit_kb if memory_limit_kb and memory_limit_kb > 0 else self.default_memory_limit_kb
-        return Limits(
-            time_ms=int(round(time_ms * self.time_limit_factor)),
-            memory_kb=int(memory_kb),
-            output_kb=self.output_limit_kb,
-        )
-
-    def tolerance_for(self, problem_id: str) -> float:
-        return self.tolerance_overrides.get(problem_id, self.tolerance)
-
 
 @dataclasses.dataclass(frozen=True)
 class TestsParams:
     __test__ = False  # not a pytest test class, despite its name
 
     # Candidate inputs generated per problem (mutations of its sample inputs), labelled in order.
-    candidates: int = 64
+    candidates: int = 24
     # Keep at most this many generated tests per problem; labelling stops once this many are kept.
-    max_tests: int = 12
+    max_tests: int = 6
     # Distinct Accepted Python 3 submissions that label each input (each must first pass the problem's own tests).
-    solutions: int = 5
+    solutions: int = 4
     # Keep an input only when at least min_agreeing labellers, and at least this fraction of those that ran
     # (a clear majority: more than half), print the same output under the judge's comparison. 1.0 (unanimous)
     # by default: disagreement mostly means the input breaks a constraint the layout cannot see (say, repeated
@@ -259,9 +247,9 @@ class TestsParams:
     # Candidates longer than this are rejected before labelling.
     max_input_bytes: int = 262144
     # Wall-clock seconds of labelling per problem; candidates left when it runs out are reported, not labelled.
-    time_budget_s: float = 120.0
+    time_budget_s: float = 60.0
     # Submissions per (problem, CodeNet status) judged for summary.json (sample tests vs generated); 0 = none.
-    measure_per_status: int = 8
+    measure_per_status: int = 4
 
     def __post_init__(self):
         s = "tests"
@@ -281,18 +269,6 @@ class TestsParams:
             fail(s, "time_budget_s", self.time_budget_s, "use a positive number of seconds")
         if self.measure_per_status < 0:
             fail(s, "measure_per_status", self.measure_per_status, "use 0 (no measurement) or a positive count")
-
-
-JUDGED_VERDICTS = (
-    "Accepted",
-    "WA: Presentation Error",
-    "Wrong Answer",
-    "Runtime Error",
-    "Time Limit Exceeded",
-    "Memory Limit Exceeded",
-    "Output Limit Exceeded",
-    "Compile Error",
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -381,12 +357,12 @@ class EvaluateParams:
     # Evaluate at most this many problems (a stable, seeded subset); 0 = all of the splits.
     max_problems: int = 0
     # Sampled completions per problem (plus one greedy completion for greedy pass@1).
-    n: int = 10
+    n: int = 4
     # The k of pass@k reported as metrics; each must be <= n.
-    k: tuple[int, ...] = (1, 5, 10)
+    k: tuple[int, ...] = (1, 2, 4)
     temperature: float = 0.8
     top_p: float = 0.95
-    max_new_tokens: int = 512
+    max_new_tokens: int = 192
     # Sequences per generation batch (lower it if the GPU runs out of memory).
     batch_size: int = 32
     # Ranking accuracy (pipeline/ranking.py) on every problem of `splits` (max_problems limits generation only):
@@ -497,8 +473,6 @@ class TrainParams:
     # Penalty coef x KL(policy || initial model), exact over the vocabulary at completion positions; 0 = off
     # (and no reference model is loaded).
     kl_coef: float = 0.0
-    # Clip advantages to [-c, c] at training time; 0 = off (the groups stage may already clip).
-    advantage_clip: float = 0.0
     # --- runtime ---
     # auto: cuda when available, else cpu. bf16 autocast applies on cuda only; CPU trains in float32.
     # (With distributed: fsdp, bf16 also means weights are gathered in bf16, gradients reduced in float32.)
@@ -562,7 +536,7 @@ class TrainParams:
             fail(s, "loss_norm", self.loss_norm, "allowed: sequence, token")
         if not 0 <= self.ratio_clip_low < 1:
             fail(s, "ratio_clip_low", self.ratio_clip_low, "use 0 (off) or a value in (0, 1), e.g. 0.2")
-        for key in ("ratio_clip_high", "kl_coef", "advantage_clip"):
+        for key in ("ratio_clip_high", "kl_coef"):
             if getattr(self, key) < 0:
                 fail(s, key, getattr(self, key), "use 0 (off) or a positive value")
         if self.device not in ("auto", "cpu", "cuda"):

@@ -47,7 +47,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from pipeline import codenet, params as P, tables
+from pipeline import codenet, judging, params as P, tables
 from pipeline.engine import open_judge
 from sandbox import Job, Limits, Sandbox, compare_output
 from sandbox.judge import PASSED, SKIPPED
@@ -753,8 +753,8 @@ def generate_problem_tests(
         report["skipped"] = "no sample input to mutate"
         return [], report
     report["layout"] = model.describe()
-    limits = exe.limits_for(problem["time_limit_ms"], problem["memory_limit_kb"])
-    tolerance = exe.tolerance_for(pid)
+    limits = judging.limits_for(exe, problem["time_limit_ms"], problem["memory_limit_kb"])
+    tolerance = judging.tolerance_for(exe, pid)
     labellers, screened_out = choose_labellers(
         box, accepted, tuple((t["input"], t["output"]) for t in own), limits, tolerance, prm, seed
     )
@@ -806,9 +806,10 @@ def measure(
     def job(sub: dict, sources: tuple[str, ...]) -> tuple[Job, list[str]]:
         row = problems[sub["problem_id"]]
         tests = [t for s in sources for t in row["tests"] if t["source"] == s]
-        limits = exe.limits_for(row["time_limit_ms"], row["memory_limit_kb"])
+        limits = judging.limits_for(exe, row["time_limit_ms"], row["memory_limit_kb"])
         pairs = tuple((t["input"], t["output"]) for t in tests)
-        return Job(sub["code"], pairs, limits, exe.tolerance_for(sub["problem_id"]), True), [t["source"] for t in tests]
+        tolerance = judging.tolerance_for(exe, sub["problem_id"])
+        return Job(sub["code"], pairs, limits, tolerance, True), [t["source"] for t in tests]
 
     def judge(todo: list[dict], sources: tuple[str, ...], into: dict) -> None:
         jobs = [job(sub, sources) for sub in todo]

@@ -62,13 +62,14 @@ from pipeline import distributed as D
 from pipeline import model as M
 from pipeline import params as P
 from pipeline import tables
+from pipeline.atomic import atomic_path
 from pipeline.codenet import normalise_code
 from pipeline.prompt import format_completion, render_prompt
+from sandbox.judge import ACCEPTED
 
 log = logging.getLogger(__name__)
 
 ALGORITHMS = ("rloo", "sft", "online_rloo")
-ACCEPTED = "Accepted"
 # Params that change how often things are logged or saved, never the result: a resume may change them.
 RUNTIME_ONLY = ("log_every", "eval_every", "checkpoint_every", "keep_checkpoints")
 
@@ -116,7 +117,7 @@ def select_rows(table, algorithm: str, split: str) -> tuple[list[dict], dict]:
     return rows, stats
 
 
-def encode(rows: Sequence[dict], tokenizer, max_length: int, algorithm: str, advantage_clip: float = 0.0):
+def encode(rows: Sequence[dict], tokenizer, max_length: int, algorithm: str):
     """Token ids of each row: render_prompt(prompt) + format_completion(code) + EOS.
 
     Prompt and completion are tokenised separately, as at generation time (the evaluator tokenises the rendered
@@ -135,7 +136,7 @@ def encode(rows: Sequence[dict], tokenizer, max_length: int, algorithm: str, adv
     examples, too_long = [], 0
     for row, comp in zip(rows, completions):
         adv = 1.0 if algorithm == "sft" else train_advantage(
-            float(row["advantage"]), advantage_clip, f"groups row {row['group_id']}/{row['submission_id']}")
+            float(row["advantage"]), f"groups row {row['group_id']}/{row['submission_id']}")
         key, prompt_ids = prompt[row["prompt"]]
         full = list(prompt_ids) + list(comp) + eos
         if len(full) > max_length:
@@ -145,13 +146,11 @@ def encode(rows: Sequence[dict], tokenizer, max_length: int, algorithm: str, adv
     return examples, too_long
 
 
-def train_advantage(advantage: float, advantage_clip: float, where: str) -> float:
-    """The advantage a row trains with: clipped to [-c, c] when ``train.advantage_clip`` > 0. Fails on a
-    non-finite value (a bug upstream; ``where`` names the row)."""
+def train_advantage(advantage: float, where: str) -> float:
+    """The advantage a row trains with, as the groups rule computed it (scaled and clipped there, offline and
+    online alike: groups.advantage_clip). Fails on a non-finite value (a bug upstream; ``where`` names the row)."""
     if not math.isfinite(advantage):
         raise ValueError(f"{where}: advantage {advantage} is not finite")
-    if advantage_clip > 0:
-        advantage = min(max(advantage, -advantage_clip), advantage_clip)
     return advantage
 
 
@@ -596,9 +595,8 @@ def save_checkpoint(ckpt_dir: Path, step: int, model, optimizer, scheduler, fing
         return None
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     path = ckpt_dir / f"step-{step:08d}.pt"
-    tmp = ckpt_dir / f".{path.name}.tmp"
-    torch.save(state, tmp)
-    tmp.replace(path)
+    with atomic_path(path, ".pt.tmp") as tmp:
+        torch.save(state, tmp)
     for old in sorted(ckpt_dir.glob("step-*.pt"))[:-keep]:
         old.unlink()
     return path
@@ -703,8 +701,7 @@ class OfflineSource:
     def __init__(self, table, algorithm: str, prm: "P.TrainParams", tokenizer, rt: Runtime, seed: int,
                  groups_path: Path, dist: D.Single | D.Parallel = D.SINGLE):
         rows, self.summary = select_rows(table, algorithm, "train")
-        self.examples, self.summary["too_long"] = encode(rows, tokenizer, prm.max_length, algorithm,
-                                                         prm.advantage_clip)
+        self.examples, self.summary["too_long"] = encode(rows, tokenizer, prm.max_length, algorithm)
         if not self.examples:
             raise ValueError(f"{groups_path}: no {algorithm} training rows in the train split ({self.summary}); "
                              "check the groups stage output or raise train.max_length")
@@ -802,7 +799,7 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
         source = OfflineSource(table, algorithm, prm, tokenizer, rt, seed, groups_path, dist)
     summary, total_steps = source.summary, source.total_steps
     valid_rows, _ = select_rows(table, algorithm, "valid")
-    valid, _ = encode(valid_rows, tokenizer, prm.max_length, algorithm, prm.advantage_clip)
+    valid, _ = encode(valid_rows, tokenizer, prm.max_length, algorithm)
     valid_nll_rows, _ = select_rows(accepted, "sft", "valid")
     valid_nll, _ = encode(valid_nll_rows, tokenizer, prm.max_length, "sft")
     summary["valid_examples"] = len(valid)

@@ -47,11 +47,12 @@ def test_example_is_rendered_prompt_then_fenced_program_then_eos(tokenizer):
     assert sft.advantage == 1.0
 
 
-def test_too_long_rows_are_dropped_and_counted_and_advantages_clipped(tokenizer):
+def test_too_long_rows_are_dropped_and_counted_and_advantages_kept(tokenizer):
+    """Advantages train as the groups stage computed them (it owns the one clip, groups.advantage_clip)."""
     rows = [row("p00001-g0", 0, SUM, GOOD_SUM, "Accepted", 1.0, 3.0),
             row("p00001-g0", 1, SUM, BAD_SUM * 50, "Wrong Answer", 0.0, -3.0)]
-    exs, dropped = T.encode(rows, tokenizer, 200, "rloo", advantage_clip=2.0)
-    assert dropped == 1 and [e.advantage for e in exs] == [2.0]
+    exs, dropped = T.encode(rows, tokenizer, 200, "rloo")
+    assert dropped == 1 and [e.advantage for e in exs] == [3.0]
 
 
 def test_plan_covers_each_example_once_per_epoch_and_is_seeded():
