@@ -47,7 +47,7 @@ def main() -> None:
     root = args.codenet_root or ing.codenet_root
     prm, exe = P.load(P.TestsParams, args.params), P.load(P.ExecuteParams, args.params)
     seeds = args.seeds or [int(P.load_top("seed", args.params))]
-    ingest.run(P.IngestParams(**{**ing.__dict__, "codenet_root": str(root)}), seeds[0], SCRATCH / "ingest")
+    ingest.run(P.IngestParams(**{**ing.__dict__, "codenet_root": str(root)}), SCRATCH / "ingest")
     runs = []
     for seed in seeds:
         start = time.monotonic()

@@ -66,6 +66,8 @@ def benchmark_groups(rows_limit: int) -> Path:
     rows = rows[:rows_limit] if rows_limit else rows
     path = SCRATCH / "groups.parquet"
     tables.write_table(tables.from_rows(rows, tables.GROUPS), path, tables.GROUPS)
+    # sft reads the SFT set beside the groups table: the same rows.
+    tables.write_table(tables.from_rows(rows, tables.ACCEPTED), T.accepted_path(path), tables.ACCEPTED)
     return path
 
 

@@ -111,11 +111,14 @@ def evaluate(
     out: Path = typer.Option(..., help="output folder for samples.parquet, e.g. data/evaluate/sft"),
     metrics: Path = typer.Option(..., help="metrics JSON, e.g. metrics/eval/sft.json"),
     plots: Path = typer.Option(None, help="plots data folder [default: <metrics dir>/plots/<name>]"),
+    rewards: Path = typer.Option(Path("data/rewards/rewards.parquet"), help="rewards stage output (ranking pairs)"),
+    submissions: Path = typer.Option(Path("data/ingest/submissions.parquet"), help="ingest submissions (their code)"),
 ):
-    """Sample and judge programs on the evaluation splits: pass@k, verdict rates, diversity, plots."""
+    """Sample and judge programs on the evaluation splits: pass@k, verdict rates, diversity, ranking accuracy,
+    plots."""
     from pipeline import evaluate as stage
 
-    stage.main(params, model_dir, name, problems, out, metrics, plots)
+    stage.main(params, model_dir, name, problems, out, metrics, plots, rewards, submissions)
 
 
 @app.command("tests")

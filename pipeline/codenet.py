@@ -9,16 +9,12 @@ import html
 import re
 from html.parser import HTMLParser
 
-# CodeNet's status vocabulary (metadata/pXXXXX.csv `status`).
+from sandbox.judge import JUDGED_VERDICTS
+
+# CodeNet's status vocabulary (metadata/pXXXXX.csv `status`): the verdicts our judge also gives (the sandbox
+# owns those strings), and the statuses only CodeNet's judges record (their own failures, interactive problems).
 STATUSES = (
-    "Accepted",
-    "Wrong Answer",
-    "Runtime Error",
-    "Time Limit Exceeded",
-    "Compile Error",
-    "WA: Presentation Error",
-    "Memory Limit Exceeded",
-    "Output Limit Exceeded",
+    *JUDGED_VERDICTS,
     "Judge Not Available",
     "Internal error",
     "Query Limit Exceeded",

@@ -16,7 +16,6 @@ Metric definitions live in small pure functions below (``pass_at_k``, ``distinct
 """
 from __future__ import annotations
 
-import hashlib
 import itertools
 import logging
 import math
@@ -31,23 +30,13 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from pipeline import params as P, tables
+from pipeline.atomic import write_text
+from pipeline.hashing import stable_hash
 from pipeline.prompt import build_prompt, extract_program, render_prompt
+from sandbox.judge import ACCEPTED, VERDICTS
 
 log = logging.getLogger(__name__)
 
-ACCEPTED = "Accepted"
-# Always reported (as 0.0 when absent) so that `dvc metrics diff` compares the same keys for every model.
-VERDICTS = (
-    "Accepted",
-    "WA: Presentation Error",
-    "Wrong Answer",
-    "Compile Error",
-    "Runtime Error",
-    "Time Limit Exceeded",
-    "Memory Limit Exceeded",
-    "Output Limit Exceeded",
-    "Sandbox Error",
-)
 NGRAM_ORDERS = (1, 2, 3, 4)
 
 
@@ -211,6 +200,7 @@ def summarise(rows: Iterable[dict], ks: Sequence[int], difficulty_order: Sequenc
 
     counts = Counter(v for p in problems for v in p["verdicts"])
     total = sum(counts.values())
+    # Every verdict reported (0.0 when absent) so that `dvc metrics diff` compares the same keys for every model.
     metrics["verdict_rates"] = {v: counts.get(v, 0) / total for v in sorted(set(VERDICTS) | set(counts))}
 
     metrics["diversity"] = {
@@ -411,17 +401,13 @@ def judge(problem_ids: Sequence[str], programs: Sequence[str], problems: "tables
     """
     from tqdm import tqdm
 
-    from pipeline.execute import problem_tests
     from pipeline.engine import open_judge
-    from sandbox import Job
+    from pipeline.judging import problem_judgings
 
-    per_problem = problem_tests(problems, prm)
+    per_problem = problem_judgings(problems, prm)
     keys = list(zip(problem_ids, programs))
     unique = list(dict.fromkeys(keys))
-    jobs = []
-    for pid, program in unique:
-        tests, limits, tolerance = per_problem[pid]
-        jobs.append(Job(program, tests, limits, tolerance, prm.stop_after_timeout))
+    jobs = [per_problem[pid].job(program) for pid, program in unique]
     results: list = [None] * len(jobs)
     with open_judge(prm) if box is None else nullcontext(box) as box:
         for index, judgement in tqdm(box.judge_many(jobs), total=len(jobs), desc="judge", unit="program",
@@ -445,7 +431,7 @@ def select_problems(problems: "tables.pa.Table", prm: "P.EvaluateParams", exec_p
         log.warning("evaluate: %d problems of %s have no tests of sources %s and are left out",
                     len(rows) - len(judged), list(prm.splits), list(exec_prm.test_sources))
     if prm.max_problems:
-        judged.sort(key=lambda r: hashlib.sha256(f"{seed}:{r['problem_id']}".encode()).digest())
+        judged.sort(key=lambda r: stable_hash(seed, r["problem_id"]))
         judged = judged[: prm.max_problems]
     return sorted(judged, key=lambda r: r["problem_id"])
 
@@ -479,8 +465,10 @@ class Timing:
 
 def run(prm: "P.EvaluateParams", exec_prm: "P.ExecuteParams", seed: int, model_dir: Path, name: str,
         problems_path: Path, out_dir: Path, metrics_path: Path, plots_dir: Path,
-        progress: bool = True) -> tuple[dict, Timing]:
+        progress: bool = True, ranking_inputs: tuple[Path, Path] | None = None) -> tuple[dict, Timing]:
     """Generate, judge and score; write samples.parquet, the metrics JSON and the plots data.
+    ``ranking_inputs``: (rewards.parquet, ingest submissions.parquet) for the ranking accuracy
+    (``pipeline.ranking``, metrics key "ranking"); None leaves it out (the stage always passes them).
     Returns (metrics of this model, timing). Raises FileNotFoundError for a missing model or problems file
     and ValueError when the splits hold no judgeable problem."""
     if not name or not re.fullmatch(r"[\w.-]+", name):
@@ -492,6 +480,9 @@ def run(prm: "P.EvaluateParams", exec_prm: "P.ExecuteParams", seed: int, model_d
     log.info("evaluate %s: %d problems x (%d sampled + 1 greedy)", name, len(problems), prm.n)
 
     model, tokenizer, device = load_policy(model_dir)
+    ranking = None
+    if ranking_inputs is not None:
+        ranking = rank_programs(model, tokenizer, table, prm, seed, device, *ranking_inputs)
     prompts = [render_prompt(tokenizer, build_prompt(p["statement"] or "")) for p in problems]
     start = time.perf_counter()
     requests, generated = generate_all(model, tokenizer, prompts, prm, seed, progress)
@@ -528,6 +519,8 @@ def run(prm: "P.EvaluateParams", exec_prm: "P.ExecuteParams", seed: int, model_d
 
     metrics = summarise(rows, prm.k, difficulty_order(problems))
     metrics["mean_completion_tokens"] = float(np.mean([row["completion_tokens"] for row in rows]))
+    if ranking is not None:
+        metrics["ranking"] = ranking
     tables.write_json({name: metrics}, metrics_path)
     write_plots(rows, metrics, prm.n, plots_dir)
 
@@ -535,6 +528,21 @@ def run(prm: "P.EvaluateParams", exec_prm: "P.ExecuteParams", seed: int, model_d
              "sandbox %.1f test runs/s", name, metrics["pass@1"], metrics["greedy_pass@1"],
              timing.tokens_per_s, device, timing.runs_per_s)
     return metrics, timing
+
+
+def rank_programs(model, tokenizer, table: "tables.pa.Table", prm: "P.EvaluateParams", seed: int, device,
+                  rewards_path: Path, submissions_path: Path) -> dict:
+    """The ranking metrics block on every problem of the evaluation splits (tests or not, max_problems aside)."""
+    from pipeline import ranking
+
+    problems = [r for r in table.to_pylist() if r["split"] in prm.splits]
+    rewards = tables.read_table(rewards_path, tables.REWARDS, columns=["submission_id", "verdict"]).to_pandas()
+    submissions = tables.read_table(submissions_path, tables.SUBMISSIONS,
+                                    columns=["submission_id", "problem_id", "user_id", "code"]).to_pandas()
+    start = time.perf_counter()
+    block = ranking.evaluate_ranking(model, tokenizer, problems, rewards, submissions, prm, seed, device)
+    block["seconds"] = time.perf_counter() - start
+    return block
 
 
 def write_plots(rows: Sequence[dict], metrics: dict, n: int, plots_dir: Path) -> None:
@@ -549,12 +557,14 @@ def write_plots(rows: Sequence[dict], metrics: dict, n: int, plots_dir: Path) ->
 
 
 def main(params_path: Path, model_dir: Path, name: str, problems_path: Path, out_dir: Path, metrics_path: Path,
-         plots_dir: Path | None = None) -> dict:
+         plots_dir: Path | None = None, rewards_path: Path = Path("data/rewards/rewards.parquet"),
+         submissions_path: Path = Path("data/ingest/submissions.parquet")) -> dict:
     prm = P.load(P.EvaluateParams, params_path)
     exec_prm = P.load(P.ExecuteParams, params_path)
     seed = int(P.load_top("seed", params_path))
     plots_dir = plots_dir or metrics_path.parent / "plots" / name
-    metrics, _ = run(prm, exec_prm, seed, model_dir, name, problems_path, out_dir, metrics_path, plots_dir)
+    metrics, _ = run(prm, exec_prm, seed, model_dir, name, problems_path, out_dir, metrics_path, plots_dir,
+                     ranking_inputs=(rewards_path, submissions_path))
     return metrics
 
 
@@ -594,6 +604,8 @@ def comparison_table(per_model: dict[str, dict]) -> str:
                    [(f"{b} ({_fmt(get(per_model[models[0]], 'by_difficulty', b, 'problems'))} problems)",
                      [get(per_model[m], "by_difficulty", b, "pass@1") for m in models])
                     for b in sorted(buckets, key=buckets.get)])
+    lines += table("Ranking accuracy (correct vs incorrect program of one problem, forward passes only)",
+                   "metric", ranking_lines(per_model, models, get))
     verdicts = sorted({v for m in per_model.values() for v in m.get("verdict_rates", {})},
                       key=lambda v: (VERDICTS.index(v) if v in VERDICTS else len(VERDICTS), v))
     lines += table("Verdicts among samples", "verdict",
@@ -603,6 +615,22 @@ def comparison_table(per_model: dict[str, dict]) -> str:
                    [(f"{subset}: {k}", [get(per_model[m], "diversity", subset, k) for m in models])
                     for subset in ("all", "correct") for k in div_keys])
     return "\n".join(lines)
+
+
+def ranking_lines(per_model: dict[str, dict], models: list[str], get) -> list[tuple[str, list]]:
+    """Rows of the ranking table: pairs, accuracy (summed and per-token log-likelihood) with its 95% bootstrap
+    interval over problems, and the mean margins."""
+    def accuracy(m: str, kind: str):
+        value, ci = get(per_model[m], "ranking", f"accuracy_{kind}"), get(per_model[m], "ranking", f"accuracy_{kind}_ci95")
+        return None if value is None else f"{value:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
+
+    return [("pairs (problems)", [None if get(per_model[m], "ranking", "pairs") is None else
+                                  f"{get(per_model[m], 'ranking', 'pairs')} ({get(per_model[m], 'ranking', 'problems')})"
+                                  for m in models]),
+            ("accuracy, summed log-lik. [95% CI]", [accuracy(m, "sum") for m in models]),
+            ("accuracy, per-token log-lik. [95% CI]", [accuracy(m, "token") for m in models]),
+            ("mean margin, summed (nats)", [get(per_model[m], "ranking", "margin_sum") for m in models]),
+            ("mean margin, per token (nats)", [get(per_model[m], "ranking", "margin_token") for m in models])]
 
 
 def _fmt(value) -> str:
@@ -629,8 +657,5 @@ def compare(metrics_dir: Path, out_path: Path) -> str:
     known = ["base", "sft", "rloo"]
     order = sorted(per_model, key=lambda m: (known.index(m) if m in known else len(known), m))
     text = comparison_table({m: per_model[m] for m in order}) + "\n"
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(out_path)
+    write_text(out_path, text)
     return text

@@ -1,10 +1,11 @@
 """Execute stage: judge every ingested submission on its problem's tests in the sandbox.
 
-Writes data/execute/verdicts.parquet (one row per submission) and agreement.json (our verdict vs CodeNet's
-status). Depends only on the judge's params, so a reward change never re-runs it. A run over millions of
-programs survives a crash through the judge memo: an SQLite file keyed by (exact code, tests, limits,
-tolerance, harness version, backend) that is committed batch by batch; it only skips recomputation and never
-changes a result (a Sandbox Error is never memoised).
+Each submission is judged as pipeline.judging says (its problem's tests, limits and tolerance), the path every
+judged program takes. Writes data/execute/verdicts.parquet (one row per submission) and agreement.json (our
+verdict vs CodeNet's status). Depends only on the judge's params, so a reward change never re-runs it. A run
+over millions of programs survives a crash through the judge memo: an SQLite file keyed by (exact code, tests,
+limits, tolerance, harness version, backend) that is committed batch by batch; it only skips recomputation and
+never changes a result (a Sandbox Error is never memoised).
 """
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ from tqdm import tqdm
 
 from pipeline import params as P, tables
 from pipeline.engine import open_judge
+from pipeline.judging import judgement_row, problem_judgings
 from sandbox import HARNESS_VERSION, Job, Judgement, Sandbox
+from sandbox.judge import ACCEPTED, SANDBOX_ERROR
 
 log = logging.getLogger(__name__)
 
@@ -65,42 +68,13 @@ class JudgeMemo:
     def put_many(self, items: Iterable[tuple[str, Judgement]]) -> None:
         if self.conn is None:
             return
-        rows = [(k, json.dumps(asdict(j))) for k, j in items if j.verdict != "Sandbox Error"]
+        rows = [(k, json.dumps(asdict(j))) for k, j in items if j.verdict != SANDBOX_ERROR]
         self.conn.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?)", rows)
         self.conn.commit()
 
     def close(self) -> None:
         if self.conn is not None:
             self.conn.close()
-
-
-def problem_tests(problems: tables.pa.Table, prm: P.ExecuteParams) -> dict[str, tuple]:
-    """problem_id -> (tests as (input, expected) pairs of the chosen sources, limits, tolerance)."""
-    out = {}
-    for row in problems.to_pylist():
-        tests = tuple((t["input"], t["output"]) for t in row["tests"] if t["source"] in prm.test_sources)
-        out[row["problem_id"]] = (
-            tests,
-            prm.limits_for(row["time_limit_ms"], row["memory_limit_kb"]),
-            prm.tolerance_for(row["problem_id"]),
-        )
-    return out
-
-
-def judgement_row(sub: dict, j: Judgement) -> dict:
-    return {
-        "submission_id": sub["submission_id"],
-        "problem_id": sub["problem_id"],
-        "verdict": j.verdict,
-        "codenet_status": sub["status"],
-        "tests_passed": j.tests_passed,
-        "tests_total": j.tests_total,
-        "test_verdicts": list(j.test_verdicts),
-        "wall_ms": j.wall_ms,
-        "cpu_ms": j.cpu_ms,
-        "peak_memory_kb": j.peak_memory_kb,
-        "error": j.error,
-    }
 
 
 def judge_batch(
@@ -158,7 +132,7 @@ def run(
     """Judge ingest_dir's submissions on the tests of problems_path (default: ingest's problems.parquet; the
     pipeline passes the tests stage's table, which adds generated tests)."""
     problems = tables.read_table(problems_path or ingest_dir / "problems.parquet", tables.PROBLEMS)
-    per_problem = problem_tests(problems, prm)
+    per_problem = problem_judgings(problems, prm)
     total = pq.ParquetFile(ingest_dir / "submissions.parquet").metadata.num_rows
     confusion: dict[str, Counter] = defaultdict(Counter)
     misses: Counter = Counter()
@@ -170,17 +144,17 @@ def run(
         for subs in iter_submissions(ingest_dir / "submissions.parquet", batch_size):
             batch, jobs = [], []
             for sub in subs:
-                tests, limits, tolerance = per_problem.get(sub["problem_id"], ((), None, None))
-                if not tests:
+                problem = per_problem.get(sub["problem_id"])
+                if problem is None or not problem.tests:
                     not_judged["problem_without_tests"] += 1
                     continue
                 batch.append(sub)
-                jobs.append(Job(sub["code"], tests, limits, tolerance, prm.stop_after_timeout))
+                jobs.append(problem.job(sub["code"]))
             rows = []
             for sub, judgement in judge_batch(sandbox, memo, batch, jobs, prm.backend):
                 rows.append(judgement_row(sub, judgement))
                 confusion[sub["status"]][judgement.verdict] += 1
-                if sub["status"] == "Accepted" and judgement.verdict != "Accepted":
+                if sub["status"] == ACCEPTED and judgement.verdict != ACCEPTED:
                     misses[f"{judgement.verdict}: {judgement.error.split(':')[0] or '-'}"] += 1
             writer.write_rows(rows)
             bar.update(len(subs))

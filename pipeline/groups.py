@@ -12,10 +12,13 @@ Construction, per problem (all knobs in params.yaml `groups`):
    once max_groups_per_problem exceeds n // G; identical member sets are skipped), at most
    max_groups_per_problem; with `relaxed`, a problem with min_group_size <= n < G forms one smaller group;
 4. with require_reward_variance, groups whose rewards are all equal carry no signal and are dropped.
+
+Beside the groups, ``accepted.parquet`` holds the SFT set: every usable (step 1) Accepted program, before the
+imbalance cap and whatever groups it ends up in (``build_accepted``). The paper's SFT baseline trains on all of
+them, not on the few that sit in groups with reward variance.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from pathlib import Path
@@ -25,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import params as P, tables
+from pipeline.hashing import stable_int
 from pipeline.prompt import build_prompt
 
 log = logging.getLogger(__name__)
@@ -86,8 +90,7 @@ def group_advantages(rewards: list[np.ndarray], prm: P.GroupsParams) -> list[np.
 
 def problem_rng(seed: int, problem_id: str) -> np.random.Generator:
     """A generator per problem from a stable hash: one problem's groups do not change when others are added."""
-    digest = hashlib.sha256(f"{seed}:groups:{problem_id}".encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "big"))
+    return np.random.default_rng(stable_int(seed, "groups", problem_id))
 
 
 def form_groups(members: list[str], prm: P.GroupsParams, rng: np.random.Generator) -> list[list[str]]:
@@ -196,6 +199,22 @@ def build_groups(
     return out, summary
 
 
+ACCEPTED = "Accepted"
+
+
+def build_accepted(rewards: pd.DataFrame, submissions: pd.DataFrame, problems: pd.DataFrame,
+                   prm: P.GroupsParams) -> pd.DataFrame:
+    """The SFT set (ACCEPTED columns): the usable submissions (``usable_submissions``) judged Accepted, ordered by
+    problem and submission id. De-duplication follows allow_duplicates as for groups (training de-duplicates
+    again by normalised code, ``train.select_rows``)."""
+    df, _ = usable_submissions(rewards, submissions, problems, prm)
+    df = df[df["verdict"] == ACCEPTED].sort_values(["problem_id", "submission_id"])
+    prompts = {pid: build_prompt(st) for pid, st in problems.set_index("problem_id")["statement"].items()
+               if pid in set(df["problem_id"])}
+    out = df.assign(prompt=df["problem_id"].map(prompts), completion=df["code"])
+    return out[tables.ACCEPTED.names].reset_index(drop=True)
+
+
 def run(prm: P.GroupsParams, seed: int, ingest_dir: Path, rewards_path: Path, out_dir: Path) -> dict:
     problems = tables.read_table(ingest_dir / "problems.parquet", tables.PROBLEMS).to_pandas()
     submissions = tables.read_table(
@@ -205,7 +224,11 @@ def run(prm: P.GroupsParams, seed: int, ingest_dir: Path, rewards_path: Path, ou
     ).to_pandas()
     rewards = tables.read_table(rewards_path, tables.REWARDS).to_pandas()
     out, summary = build_groups(rewards, submissions, problems, prm, seed)
+    accepted = build_accepted(rewards, submissions, problems, prm)
+    summary["accepted_by_split"] = {k: int(v) for k, v in accepted.groupby("split").size().items()}
     tables.write_table(pa.Table.from_pandas(out, schema=tables.GROUPS, preserve_index=False), out_dir / "groups.parquet", tables.GROUPS)
+    tables.write_table(pa.Table.from_pandas(accepted, schema=tables.ACCEPTED, preserve_index=False),
+                       out_dir / tables.ACCEPTED_FILE, tables.ACCEPTED)
     tables.write_json(summary, out_dir / "summary.json")
     log.info("groups: %d groups, %d rows; dropped %s", summary["groups"], summary["rows"], summary["dropped"])
     return summary

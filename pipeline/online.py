@@ -44,7 +44,7 @@ from pipeline import rewards as R
 from pipeline import tables
 from pipeline import train as T
 from pipeline.engine import open_judge
-from pipeline.execute import judgement_row
+from pipeline.judging import judgement_row
 from pipeline.prompt import build_prompt, extract_program, render_prompt
 
 log = logging.getLogger(__name__)
@@ -229,7 +229,7 @@ class OnlineSource:
                 if len(ids) > self.prm.max_length:
                     too_long += 1
                     continue
-                a = T.train_advantage(float(a), self.prm.advantage_clip, f"online step {step}, sample {n}")
+                a = T.train_advantage(float(a), f"online step {step}, sample {n}")
                 examples.append(T.Example(tuple(ids), len(self.prompt_ids[i]), a, prompt_key=i))
         # Micro-batches of train.batch_size, a problem's samples side by side (sharing one copy of the prompt).
         batches = [batch for _, batch in self.rt.batches(examples, range(len(examples)))]

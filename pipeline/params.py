@@ -15,6 +15,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from sandbox.judge import JUDGED_VERDICTS  # the verdicts rewards.verdict_reward must cover
+
 DEFAULT_PARAMS = Path("params.yaml")
 
 
@@ -110,7 +112,8 @@ def read_yaml(path: Path | str = DEFAULT_PARAMS) -> dict:
 
 
 # --------------------------------------------------------------------------------------------------
-# Sections. Field order and defaults mirror params.yaml; __post_init__ checks ranges.
+# Sections. Field order and defaults mirror params.yaml (tests/pipeline/test_params.py checks the defaults);
+# __post_init__ checks ranges.
 
 SPLITS = ("train", "valid", "test")
 
@@ -127,12 +130,15 @@ class IngestParams:
     statuses: tuple[str, ...] = ()
     # Keep at most this many submissions per problem (lowest submission ids first); 0 = no cap.
     max_submissions_per_problem: int = 0
-    # Fractions of problems per split, by a stable hash of (seed, problem_id).
+    # Fractions of problems per split, by a stable hash of (split_seed, problem_id) (per cluster of identical
+    # problems when the tree has derived/duplicates/identical_problem_clusters).
     split_fractions: Mapping[str, float] = dataclasses.field(
         default_factory=lambda: {"train": 0.6, "valid": 0.1, "test": 0.3}
     )
     # Difficulty = quantile bucket of the acceptance rate among kept submissions; names hardest last.
     difficulty_buckets: tuple[str, ...] = ("easy", "medium", "hard")
+    # The split's own seed (not the top-level training seed): a sweep over training seeds keeps the test set.
+    split_seed: int = 20260526
     # Processes reading code files in parallel.
     workers: int = 2
     # Rows per Parquet row group (bounds memory when streaming).
@@ -184,7 +190,7 @@ class ExecuteParams:
     # Do not run the remaining tests of a program that timed out (as online judges do; saves hours).
     stop_after_timeout: bool = True
     # Which tests to judge with, by their source.
-    test_sources: tuple[str, ...] = ("derived", "statement")
+    test_sources: tuple[str, ...] = ("derived", "statement", "generated")
     # Judge engine: local (a Sandbox of `workers` on this machine) or ray (one sandbox actor per CPU of every
     # node of a Ray cluster; pip install coderl[scale]). Same verdicts either way.
     engine: str = "local"
@@ -213,21 +219,6 @@ class ExecuteParams:
             fail(s, "tolerance", self.tolerance, "tolerances must be >= 0")
         if not self.test_sources or not set(self.test_sources) <= set(TEST_SOURCES):
             fail(s, "test_sources", self.test_sources, f"give a non-empty subset of {list(TEST_SOURCES)}")
-
-    def limits_for(self, time_limit_ms: int | None, memory_limit_kb: int | None):
-        """Sandbox limits for a problem (its own limits, or the defaults where CodeNet has none)."""
-        from sandbox import Limits
-
-        time_ms = time_limit_ms if time_limit_ms and time_limit_ms > 0 else self.default_time_limit_ms
-        memory_kb = memory_limit_kb if memory_limit_kb and memory_limit_kb > 0 else self.default_memory_limit_kb
-        return Limits(
-            time_ms=int(round(time_ms * self.time_limit_factor)),
-            memory_kb=int(memory_kb),
-            output_kb=self.output_limit_kb,
-        )
-
-    def tolerance_for(self, problem_id: str) -> float:
-        return self.tolerance_overrides.get(problem_id, self.tolerance)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -286,18 +277,6 @@ class TestsParams:
             fail(s, "time_budget_s", self.time_budget_s, "use a positive number of seconds")
         if self.measure_per_status < 0:
             fail(s, "measure_per_status", self.measure_per_status, "use 0 (no measurement) or a positive count")
-
-
-JUDGED_VERDICTS = (
-    "Accepted",
-    "WA: Presentation Error",
-    "Wrong Answer",
-    "Runtime Error",
-    "Time Limit Exceeded",
-    "Memory Limit Exceeded",
-    "Output Limit Exceeded",
-    "Compile Error",
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -376,6 +355,9 @@ class GroupsParams:
             fail(s, "epsilon", self.epsilon, "use a small positive number, e.g. 1e-4")
 
 
+RANKING_PAIRINGS = ("all", "same_user")
+
+
 @dataclasses.dataclass(frozen=True)
 class EvaluateParams:
     # Problem splits to evaluate on.
@@ -383,17 +365,39 @@ class EvaluateParams:
     # Evaluate at most this many problems (a stable, seeded subset); 0 = all of the splits.
     max_problems: int = 0
     # Sampled completions per problem (plus one greedy completion for greedy pass@1).
-    n: int = 10
+    n: int = 4
     # The k of pass@k reported as metrics; each must be <= n.
-    k: tuple[int, ...] = (1, 5, 10)
+    k: tuple[int, ...] = (1, 2, 4)
     temperature: float = 0.8
     top_p: float = 0.95
-    max_new_tokens: int = 512
+    max_new_tokens: int = 192
     # Sequences per generation batch (lower it if the GPU runs out of memory).
     batch_size: int = 32
+    # Ranking accuracy (pipeline/ranking.py) on every problem of `splits` (max_problems limits generation only):
+    # at most this many (Accepted, not Accepted) pairs per problem, a seeded sample; 0 = every pair.
+    ranking_pairs_per_problem: int = 16
+    # all: any Accepted program against any other of the problem; same_user: only pairs by one user (RunBugRun:
+    # a user's buggy program and its fix).
+    ranking_pairing: str = "all"
+    # Bootstrap resamples (of problems) for the 95% interval.
+    ranking_bootstrap: int = 1000
+    # Programs whose prompt + completion exceed this many tokens are not scored (their pairs are counted).
+    ranking_max_length: int = 1024
+    # Programs per forward pass (a problem's programs share one copy of its prompt).
+    ranking_batch_size: int = 8
 
     def __post_init__(self):
         s = "evaluate"
+        if self.ranking_pairs_per_problem < 0:
+            fail(s, "ranking_pairs_per_problem", self.ranking_pairs_per_problem, "use 0 (every pair) or a positive cap")
+        if self.ranking_pairing not in RANKING_PAIRINGS:
+            fail(s, "ranking_pairing", self.ranking_pairing, f"allowed: {list(RANKING_PAIRINGS)}")
+        if self.ranking_bootstrap < 1:
+            fail(s, "ranking_bootstrap", self.ranking_bootstrap, "use 1 or more resamples, e.g. 1000")
+        if self.ranking_max_length < 2:
+            fail(s, "ranking_max_length", self.ranking_max_length, "use a token count of 2 or more, e.g. 1024")
+        if self.ranking_batch_size < 1:
+            fail(s, "ranking_batch_size", self.ranking_batch_size, "use 1 or more")
         if not self.splits or not set(self.splits) <= set(SPLITS):
             fail(s, "splits", self.splits, f"give a non-empty subset of {list(SPLITS)}")
         if self.max_problems < 0:
@@ -466,17 +470,17 @@ class TrainParams:
     # sequence: mean log-prob per program, then mean over programs (GRPO); token: mean over all completion
     # tokens of the optimiser step (DAPO), so long programs weigh more.
     loss_norm: str = "sequence"
-    # The guard: PPO-style clipped ratio against the initial policy's per-token log-probs (computed once before
-    # training). A negative-advantage token stops being pushed down once its probability fell below
-    # (1 - ratio_clip_low) x its initial probability. 0 = off (plain REINFORCE: log-probs can fall without bound).
+    # The guard: the gradient stays -A * grad log pi (the paper's loss); the ratio pi / pi_init to the initial
+    # policy's per-token log-probs (computed once before training) is only a stop-gradient mask. A negative-
+    # advantage token stops being pushed down once its probability fell below (1 - ratio_clip_low) x its initial
+    # probability. 0 = off (plain REINFORCE: log-probs can fall without bound).
     ratio_clip_low: float = 0.2
-    # Upper clip for positive advantages (trust region around the initial policy); 0 = none.
+    # Likewise a positive-advantage token stops being pulled up above (1 + ratio_clip_high) x its initial
+    # probability; 0 = never.
     ratio_clip_high: float = 0.0
     # Penalty coef x KL(policy || initial model), exact over the vocabulary at completion positions; 0 = off
     # (and no reference model is loaded).
     kl_coef: float = 0.0
-    # Clip advantages to [-c, c] at training time; 0 = off (the groups stage may already clip).
-    advantage_clip: float = 0.0
     # --- runtime ---
     # auto: cuda when available, else cpu. bf16 autocast applies on cuda only; CPU trains in float32.
     # (With distributed: fsdp, bf16 also means weights are gathered in bf16, gradients reduced in float32.)
@@ -540,7 +544,7 @@ class TrainParams:
             fail(s, "loss_norm", self.loss_norm, "allowed: sequence, token")
         if not 0 <= self.ratio_clip_low < 1:
             fail(s, "ratio_clip_low", self.ratio_clip_low, "use 0 (off) or a value in (0, 1), e.g. 0.2")
-        for key in ("ratio_clip_high", "kl_coef", "advantage_clip"):
+        for key in ("ratio_clip_high", "kl_coef"):
             if getattr(self, key) < 0:
                 fail(s, key, getattr(self, key), "use 0 (off) or a positive value")
         if self.device not in ("auto", "cpu", "cuda"):

@@ -20,25 +20,25 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import params as P, tables
+from sandbox.judge import ACCEPTED, COMPILE_ERROR, RUNTIME_FAILURES, SANDBOX_ERROR
 
 log = logging.getLogger(__name__)
 
-RUNTIME_FAILURES = {"Runtime Error", "Time Limit Exceeded", "Memory Limit Exceeded", "Output Limit Exceeded"}
 MIN_CPU_MS = 1.0  # timer resolution floor: keeps the efficiency ratio finite for instant programs
 
 
 def compute_rewards(verdicts: pd.DataFrame, prm: P.RewardsParams) -> pd.DataFrame:
     """verdicts (VERDICTS columns) -> rewards (REWARDS columns). Pure: same input, same output."""
-    df = verdicts[verdicts["verdict"] != "Sandbox Error"].copy()
+    df = verdicts[verdicts["verdict"] != SANDBOX_ERROR].copy()
     unknown = sorted(set(df["verdict"]) - set(prm.verdict_reward))
     if unknown:
         raise ValueError(f"verdicts {unknown} have no entry in rewards.verdict_reward (params.yaml)")
     df["r_verdict"] = df["verdict"].map(dict(prm.verdict_reward)).astype(float)
     total = df["tests_total"].where(df["tests_total"] > 0)
     df["r_partial"] = (df["tests_passed"] / total).fillna(0.0)
-    df["r_syntax"] = (df["verdict"] != "Compile Error").astype(float)
-    df["r_runtime"] = (~df["verdict"].isin(RUNTIME_FAILURES | {"Compile Error"})).astype(float)
-    accepted = df["verdict"] == "Accepted"
+    df["r_syntax"] = (df["verdict"] != COMPILE_ERROR).astype(float)
+    df["r_runtime"] = (~df["verdict"].isin((*RUNTIME_FAILURES, COMPILE_ERROR))).astype(float)
+    accepted = df["verdict"] == ACCEPTED
     cpu = df["cpu_ms"].clip(lower=MIN_CPU_MS)
     fastest = cpu.where(accepted).groupby(df["problem_id"]).transform("min")
     df["r_efficiency"] = (fastest / cpu).where(accepted, 0.0).fillna(0.0)

@@ -1,19 +1,19 @@
 """Every Parquet table of the pipeline: its schema, declared once, and atomic writes / validated reads.
 
-A stage output is written to a temporary file beside its destination and renamed into place only when
-complete, so a crash never leaves a half-written Parquet (or JSON) file behind.
+A stage output is written with pipeline.atomic (a temporary file beside its destination, renamed into place
+only when complete), so a crash never leaves a half-written Parquet (or JSON) file behind.
 """
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from pipeline.atomic import atomic_path
 
 TEST_CASE = pa.struct(
     [
@@ -107,6 +107,22 @@ GROUPS = pa.schema(
     ]
 )
 
+# The SFT set (written by the groups stage beside groups.parquet): every usable Accepted program of the groups
+# splits, whether or not it sits in a group with reward variance; the SFT baseline trains on its train rows and
+# every algorithm's valid_nll reads its valid rows.
+ACCEPTED_FILE = "accepted.parquet"  # its name in the groups stage's folder, beside groups.parquet
+ACCEPTED = pa.schema(
+    [
+        pa.field("problem_id", pa.string(), nullable=False),
+        pa.field("split", pa.string()),
+        pa.field("difficulty", pa.string()),
+        pa.field("submission_id", pa.string(), nullable=False),
+        pa.field("verdict", pa.string()),  # always Accepted (kept so training can check it)
+        pa.field("prompt", pa.large_string()),  # pipeline.prompt.build_prompt(statement)
+        pa.field("completion", pa.large_string()),  # the program text
+    ]
+)
+
 # One row per completion the evaluate stage generated and judged.
 SAMPLES = pa.schema(
     [
@@ -163,25 +179,10 @@ def read_table(path: Path | str, schema: pa.Schema, columns: list[str] | None = 
     return check_schema(table, schema, str(path))
 
 
-@contextmanager
-def _atomic_path(path: Path | str, suffix: str) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_table(table: pa.Table, path: Path | str, schema: pa.Schema) -> None:
     """Validate and write a whole table atomically."""
     table = check_schema(table, schema, f"writing {path}", cast=True)
-    with _atomic_path(path, ".parquet.tmp") as tmp:
+    with atomic_path(path, ".parquet.tmp") as tmp:
         pq.write_table(table, tmp)
 
 
@@ -192,7 +193,7 @@ def from_rows(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
 @contextmanager
 def stream_writer(path: Path | str, schema: pa.Schema) -> Iterator["RowGroupWriter"]:
     """Write a table row group by row group (bounded memory), renamed into place only on success."""
-    with _atomic_path(path, ".parquet.tmp") as tmp:
+    with atomic_path(path, ".parquet.tmp") as tmp:
         writer = pq.ParquetWriter(tmp, schema)
         try:
             yield RowGroupWriter(writer, schema)
@@ -219,5 +220,5 @@ class RowGroupWriter:
 
 def write_json(obj: Any, path: Path | str) -> None:
     """Write JSON atomically (metrics files are read by `dvc metrics show`)."""
-    with _atomic_path(path, ".json.tmp") as tmp:
+    with atomic_path(path, ".json.tmp") as tmp:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=float) + "\n")

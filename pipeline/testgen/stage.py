@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from pipeline import params as P, tables
+from pipeline import judging, params as P, tables
 from pipeline.engine import open_judge
 from pipeline.testgen import draw, measure as M
 from pipeline.testgen.validate import (
@@ -59,8 +59,8 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
     if prm.unparsed == "skip" and sp.constraints.not_parsed:
         report["skipped"] = f"a constraint line was not parsed (tests.unparsed = skip): {sp.constraints.not_parsed[0]}"
         return []
-    limits = exe.limits_for(problem["time_limit_ms"], problem["memory_limit_kb"])
-    tolerance = exe.tolerance_for(pid)
+    limits = judging.limits_for(exe, problem["time_limit_ms"], problem["memory_limit_kb"])
+    tolerance = judging.tolerance_for(exe, pid)
     pool, heldout = split_programs(accepted, prm, seed)
     samples = tuple((t["input"], t["output"]) for t in own)
     ok, wrong, failed = screen(box, pool[: prm.validators] + heldout, samples, limits, tolerance)

@@ -191,7 +191,7 @@ def test_execute_stage_writes_the_same_verdicts_with_either_engine(cluster, tree
         ray.shutdown()  # the engine connects to execute.ray_address itself (and disconnects when done)
     codes = [code for code, _, _ in FAST] + ["print(int(input().split()[0]) + 2)\n"]
     root = tree({"p00001": [{"code": c} for c in codes], "p00002": [{"code": c} for c in codes[:3]]})
-    ingest.run(P.IngestParams(codenet_root=str(root)), 1, tmp_path / "ingest")
+    ingest.run(P.IngestParams(codenet_root=str(root)), tmp_path / "ingest")
     execute.run(P.ExecuteParams(workers=2), tmp_path / "ingest", tmp_path / "local", None, batch_size=4)
     prm = P.ExecuteParams(engine="ray", ray_address=cluster.address, ray_batch_size=2)
     execute.run(prm, tmp_path / "ingest", tmp_path / "ray", None, batch_size=4)

@@ -16,7 +16,7 @@ CORRECT = "print(sum(map(int, input().split())))\n"
 def sample_run(tmp_path_factory):
     """The bundled sample ingested and executed once (local backend) for the tests of this module."""
     base = tmp_path_factory.mktemp("sample")
-    ingest.run(P.IngestParams(codenet_root=str(SAMPLE_ROOT)), 1, base / "ingest")
+    ingest.run(P.IngestParams(codenet_root=str(SAMPLE_ROOT)), base / "ingest")
     report = execute.run(P.ExecuteParams(), base / "ingest", base / "execute", base / "memo.sqlite")
     verdicts = tables.read_table(base / "execute" / "verdicts.parquet", tables.VERDICTS).to_pandas()
     return report, verdicts
@@ -46,7 +46,7 @@ def tiny_ingest(tree, tmp_path, codes):
     root = tree({"p00001": [{"code": c} for c in codes], "p00002": []})
     (root / "derived/input_output/data/p00002/input.txt").unlink()
     (root / "problem_descriptions/p00002.html").write_text("<p>no samples</p>")
-    ingest.run(P.IngestParams(codenet_root=str(root)), 1, tmp_path / "ingest")
+    ingest.run(P.IngestParams(codenet_root=str(root)), tmp_path / "ingest")
     return tmp_path / "ingest"
 
 
@@ -119,6 +119,6 @@ def test_problem_without_tests_is_counted_not_judged(tree, tmp_path):
     root = tree({"p00001": [{}], "p00002": [{}]})
     (root / "derived/input_output/data/p00002/input.txt").unlink()
     (root / "problem_descriptions/p00002.html").write_text("<p>no samples</p>")
-    ingest.run(P.IngestParams(codenet_root=str(root)), 1, tmp_path / "ingest")
+    ingest.run(P.IngestParams(codenet_root=str(root)), tmp_path / "ingest")
     report = execute.run(P.ExecuteParams(workers=1), tmp_path / "ingest", tmp_path / "out", None)
     assert report["not_judged"] == {"problem_without_tests": 1} and report["judged"] == 1

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import groups as G, params as P
+from pipeline import groups as G, params as P, tables
 
 
 def test_rloo_advantages_by_hand():
@@ -123,3 +123,16 @@ def test_splits_python2_and_duplicates_are_filtered():
     problems["split"] = "test"
     _, summary = G.build_groups(rewards, subs, problems, P.GroupsParams(), 0)
     assert summary["submissions_not_used"]["other_split"] == 5
+
+
+def test_the_sft_set_holds_every_usable_accepted_program_in_or_out_of_groups():
+    # p00001: all Accepted (a zero-variance group, dropped); p00002: too few for a group; p00003 in test.
+    rewards, subs, problems = tables_for({"p00001": [1.0] * 4, "p00002": [1.0, -0.3], "p00003": [1.0]})
+    problems.loc[problems["problem_id"] == "p00003", "split"] = "test"
+    subs.loc[1, "python_version"] = 2  # p00001's second program: not usable
+    out, _ = G.build_groups(rewards, subs, problems, P.GroupsParams(), 0)
+    assert len(out) == 0
+    accepted = G.build_accepted(rewards, subs, problems, P.GroupsParams())
+    assert accepted["submission_id"].tolist() == ["s000010000", "s000010002", "s000010003", "s000020000"]
+    assert (accepted["verdict"] == "Accepted").all() and accepted["prompt"].str.contains("Solve p0000").all()
+    assert accepted.columns.tolist() == tables.ACCEPTED.names

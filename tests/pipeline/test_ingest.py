@@ -19,7 +19,7 @@ def params(root: Path, **kw) -> P.IngestParams:
 
 
 def run(root: Path, out: Path, seed: int = 1, **kw) -> dict:
-    return ingest.run(params(root, **kw), seed, out)
+    return ingest.run(params(root, split_seed=seed, **kw), out)
 
 
 def test_sample_counts_per_status_equal_the_metadata(tmp_path):
@@ -71,6 +71,43 @@ def test_split_is_stable_across_runs_and_changes_with_seed(tmp_path):
     a, b, c = (pd.read_parquet(tmp_path / x / "problems.parquet").set_index("problem_id")["split"] for x in "abc")
     assert a.equals(b)
     assert not a.equals(c)
+
+
+def test_identical_problems_share_one_split(tree, tmp_path):
+    # Ten problems, three clusters (one spans two lines through p00004): without clusters these ids fall into
+    # different splits under seed 5 (checked below), with them each cluster gets one.
+    ids = [f"p{i:05d}" for i in range(10)]
+    root = tree({pid: [{}] for pid in ids})
+    clusters = [["p00000", "p00003", "p00007"], ["p00001", "p00004"], ["p00004", "p00008", "p00009"]]
+    fr = {"train": 0.5, "valid": 0.0, "test": 0.5}
+    alone = {pid: ingest.split_of(pid, 5, fr) for pid in ids}
+    assert any(len({alone[p] for p in c}) > 1 for c in clusters), "the check needs a cluster split apart"
+    (root / "derived" / "duplicates").mkdir(parents=True)
+    (root / ingest.CLUSTERS_FILE).write_text("\n".join(",".join(c) for c in clusters) + "\n")
+    run(root, tmp_path, seed=5, split_fractions=fr)
+    split = pd.read_parquet(tmp_path / "problems.parquet").set_index("problem_id")["split"]
+    for members in (["p00000", "p00003", "p00007"], ["p00001", "p00004", "p00008", "p00009"]):
+        assert split[members].nunique() == 1, members
+        assert split[members[0]] == alone[members[0]], "a cluster takes its smallest id's split"
+    for pid in ("p00002", "p00005", "p00006"):
+        assert split[pid] == alone[pid], "a problem in no cluster keeps its own split"
+
+
+def test_a_malformed_cluster_line_is_a_clear_error(tree, tmp_path):
+    root = tree({"p00001": [{}]})
+    (root / "derived" / "duplicates").mkdir(parents=True)
+    (root / ingest.CLUSTERS_FILE).write_text("p00001,s123\n")
+    with pytest.raises(ingest.IngestError, match="identical_problem_clusters:1"):
+        run(root, tmp_path)
+
+
+def test_the_split_seed_is_not_the_training_seed(tmp_path):
+    params_file = tmp_path / "params.yaml"
+    for seed in (1, 2):
+        params_file.write_text(f"seed: {seed}\nlr: 1.0e-5\ningest:\n  codenet_root: {SAMPLE_ROOT}\n  workers: 1\n")
+        ingest.main(params_file, tmp_path / str(seed))
+    a, b = (pd.read_parquet(tmp_path / x / "problems.parquet")["split"] for x in "12")
+    assert a.equals(b)
 
 
 def test_split_fractions_hold_on_many_ids():

@@ -12,7 +12,7 @@ from tests.conftest import SAMPLE_ROOT
 def sample_ingest(tmp_path_factory):
     """(problems by id, submissions as dicts) of the bundled sample."""
     out = tmp_path_factory.mktemp("ingest")
-    ingest.run(P.IngestParams(codenet_root=str(SAMPLE_ROOT), workers=1), 1, out)
+    ingest.run(P.IngestParams(codenet_root=str(SAMPLE_ROOT), workers=1), out)
     problems = {r["problem_id"]: r for r in tables.read_table(out / "problems.parquet", tables.PROBLEMS).to_pylist()}
     subs = tables.read_table(out / "submissions.parquet", tables.SUBMISSIONS).to_pylist()
     return problems, subs

@@ -38,7 +38,7 @@ def stage(tmp_path_factory):
     subs = [{"code": c} for c in (SUM, SUM_READ_ALL, SUM_F)]
     subs += [{"code": WRONG, "status": "Wrong Answer"}, {"code": "print(1/0)\n", "status": "Runtime Error"}]
     root = write_tree(base / "Project_CodeNet", {"p00001": subs, "p00002": [{"code": SUM}]}, html=HTML)
-    ingest.run(P.IngestParams(codenet_root=str(root), workers=1), 1, base / "ingest")
+    ingest.run(P.IngestParams(codenet_root=str(root), workers=1), base / "ingest")
     prm = P.TestsParams(candidates=12, max_tests=4, validators=3, min_validators=2, heldout_fraction=0)
     summary = T.run(prm, P.ExecuteParams(workers=2), 1, base / "ingest", base / "tests")
     return base, summary

@@ -1,7 +1,7 @@
 """Validation: every Accepted program must agree on a generated test; special judges; the held-out cross-check."""
 from __future__ import annotations
 
-from pipeline import params as P
+from pipeline import judging, params as P
 from pipeline.testgen import stage as S
 from pipeline.testgen import validate as V
 from sandbox import Job, Limits
@@ -145,7 +145,7 @@ def test_a_sample_wrong_answer_that_passes_the_samples_fails_a_generated_test(bo
 
     def verdict(source_tests):
         job = Job(wrong["code"], tuple((t["input"], t["output"]) for t in source_tests),
-                  EXE.limits_for(row["time_limit_ms"], row["memory_limit_kb"]), EXE.tolerance_for(pid))
+                  judging.limits_for(EXE, row["time_limit_ms"], row["memory_limit_kb"]), judging.tolerance_for(EXE, pid))
         return box.judge(job).verdict
 
     assert verdict([t for t in row["tests"] if t["source"] == "derived"]) == "Accepted"

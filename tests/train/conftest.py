@@ -8,6 +8,7 @@ import pytest
 
 from pipeline import params as P
 from pipeline import tables
+from pipeline import train as T
 from pipeline.prompt import build_prompt
 from tests.conftest import REPO
 
@@ -41,8 +42,13 @@ def groups_rows() -> list[dict]:
     ]
 
 
-def write_groups(path: Path, rows: list[dict]) -> Path:
+def write_groups(path: Path, rows: list[dict], extra_accepted: list[dict] = ()) -> Path:
+    """groups.parquet at ``path`` and, as the groups stage does, the SFT set beside it: the Accepted rows
+    (one per submission) plus ``extra_accepted`` (Accepted programs in no group)."""
     tables.write_table(tables.from_rows(rows, tables.GROUPS), path, tables.GROUPS)
+    accepted = {r["submission_id"]: r for r in [*rows, *extra_accepted] if r["verdict"] == "Accepted"}
+    tables.write_table(tables.from_rows(list(accepted.values()), tables.ACCEPTED), T.accepted_path(path),
+                       tables.ACCEPTED)
     return path
 
 

@@ -189,6 +189,21 @@ def test_rewards_and_advantages_come_from_the_stage_functions(tmp_path, policy_d
     assert calls == {"compute_rewards": 2, "group_advantages": 2}
 
 
+def test_samples_are_scored_at_their_sampling_temperature(tmp_path, policy_dir, groups_path, problems_path,
+                                                         monkeypatch):
+    configs = []
+    real = T.batch_loss
+
+    def spy(model, batch, cfg, *args, **kwargs):
+        if torch.is_grad_enabled():
+            configs.append(cfg)
+        return real(model, batch, cfg, *args, **kwargs)
+
+    monkeypatch.setattr(T, "batch_loss", spy)
+    run(tmp_path, policy_dir, groups_path, inputs(problems_path, temperature=0.7), steps=1)
+    assert configs and {c.temperature for c in configs} == {0.7}
+
+
 def test_a_step_with_unequal_rewards_changes_the_parameters(tmp_path, policy_dir, groups_path, problems_path):
     out, summary = run(tmp_path, policy_dir, groups_path, inputs(problems_path), steps=1)
     assert summary["groups_with_signal"] >= 1 and summary["cost"]["optimiser_steps"] == 1

@@ -47,11 +47,12 @@ def test_example_is_rendered_prompt_then_fenced_program_then_eos(tokenizer):
     assert sft.advantage == 1.0
 
 
-def test_too_long_rows_are_dropped_and_counted_and_advantages_clipped(tokenizer):
+def test_too_long_rows_are_dropped_and_counted_and_advantages_kept(tokenizer):
+    """Advantages train as the groups stage computed them (it owns the one clip, groups.advantage_clip)."""
     rows = [row("p00001-g0", 0, SUM, GOOD_SUM, "Accepted", 1.0, 3.0),
             row("p00001-g0", 1, SUM, BAD_SUM * 50, "Wrong Answer", 0.0, -3.0)]
-    exs, dropped = T.encode(rows, tokenizer, 200, "rloo", advantage_clip=2.0)
-    assert dropped == 1 and [e.advantage for e in exs] == [2.0]
+    exs, dropped = T.encode(rows, tokenizer, 200, "rloo")
+    assert dropped == 1 and [e.advantage for e in exs] == [3.0]
 
 
 def test_plan_covers_each_example_once_per_epoch_and_is_seeded():
@@ -114,3 +115,15 @@ def test_no_training_rows_is_a_clear_error(tiny_model_dir, tmp_path):
     groups = write_groups(tmp_path / "g.parquet", only_bad)
     with pytest.raises(ValueError, match="no sft training rows"):
         T.train(params(), 1e-3, 0, "sft", groups, tiny_model_dir, tmp_path / "o", tmp_path / "c", tmp_path / "m")
+
+
+def test_sft_trains_on_accepted_programs_outside_any_group(tiny_model_dir, tmp_path):
+    """The SFT baseline is every Accepted program of the train split, not only those in groups with reward
+    variance: a third Accepted program of p00001 in no group is trained on."""
+    from tests.train.conftest import params, write_groups
+
+    lone = row("p00001-none", 0, SUM, GOOD_SUM.replace("a + b", "b + a"), "Accepted", 1.0, 0.0)
+    groups = write_groups(tmp_path / "groups.parquet", groups_rows(), extra_accepted=[lone])
+    summary = T.train(params(max_steps=1), 1e-3, 0, "sft", groups, tiny_model_dir, tmp_path / "o", tmp_path / "c",
+                      tmp_path / "m")
+    assert summary["examples"] == 3  # GOOD_SUM and GOOD_REV from the groups, and the lone program

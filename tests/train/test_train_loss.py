@@ -29,11 +29,11 @@ def examples(tokenizer):
     return exs
 
 
-def per_example_logprobs(model, ex: T.Example) -> list[float]:
+def per_example_logprobs(model, ex: T.Example, temperature: float = 1.0) -> list[float]:
     """The reference: one unpadded sequence at a time, full logits, log_softmax, pick the completion tokens."""
     with torch.no_grad():
         logits = model(input_ids=torch.tensor([ex.ids])).logits[0]  # [T, V]
-    logp = torch.log_softmax(logits.double(), -1)
+    logp = torch.log_softmax(logits.double() / temperature, -1)
     return [logp[t - 1, ex.ids[t]].item() for t in range(ex.n_prompt, len(ex.ids))]
 
 
@@ -56,34 +56,74 @@ def test_rloo_token_loss_equals_hand_computation(model, examples, tokenizer):
     assert loss.item() == pytest.approx(hand, rel=1e-5)
 
 
-def test_clipped_loss_equals_hand_computation(model, examples, tokenizer):
-    """PPO surrogate against a made-up snapshot: some tokens inside, some outside the trust region."""
+def test_guarded_loss_equals_hand_computation(model, examples, tokenizer):
+    """The guard against a made-up snapshot: stopped tokens add nothing, the others add -A log pi."""
     logps = [per_example_logprobs(model, e) for e in examples]
-    shifts = [0.5, -0.5, 0.1]  # snapshot = current + shift: ratio = exp(-shift)
+    shifts = [-0.5, 0.5, 0.05]  # snapshot = current + shift: ratio = exp(-shift) = 1.65, 0.61, 0.95
     old = [torch.tensor([v + s for v in lp]) for lp, s in zip(logps, shifts)]
     batch = T.collate(examples, tokenizer.pad_token_id, old)
     cfg = T.LossConfig("sequence", 0.2, 0.1, 0.0)
     with torch.no_grad():
         loss, stats = T.batch_loss(model, batch, cfg, T.denominator([batch], "sequence"))
-    hand = 0.0
-    for e, lp, s in zip(examples, logps, shifts):
-        r = math.exp(-s)
-        clipped = min(max(r, 0.8), 1.1)
-        hand += -min(r * e.advantage, clipped * e.advantage)  # the same for every token of the sequence
+    # example 0: A > 0, r = 1.65 > 1.1 -> stopped; example 1: A < 0, r = 0.61 < 0.8 -> stopped; example 2 inside.
+    e, lp = examples[2], logps[2]
+    hand = -e.advantage * sum(lp) / len(lp)
     assert loss.item() == pytest.approx(hand / len(examples), rel=1e-4)
-    # example 0: r = 0.61 < 0.8 with A > 0 -> not clipped (a positive advantage may raise it);
-    # example 1: r = 1.65 > 1.1 with A < 0 -> not clipped; example 2: r = 0.90 inside. So nothing is clipped.
-    assert stats["clipped"] == 0
+    assert stats["clipped"] == len(logps[0]) + len(logps[1])
 
 
-def test_pg_loss_clip_zeroes_the_gradient_only_past_the_bound():
-    old = torch.zeros(1, 4)
-    logp = torch.log(torch.tensor([[0.5, 0.79, 0.81, 1.5]])).requires_grad_(True)  # ratios to old = 1
-    loss = T.pg_loss(logp, old, torch.tensor([-1.0]), 0.2, 0.0).sum()
-    loss.backward()
-    # A < 0: tokens whose ratio fell below 0.8 get no gradient; the others keep REINFORCE's push-down (r A).
-    assert logp.grad[0, 0] == 0 and logp.grad[0, 1] == 0
-    assert logp.grad[0, 2] > 0 and logp.grad[0, 3] > 0
+@pytest.mark.parametrize("clip_high", [0.0, 0.1])
+def test_guard_gradient_is_exactly_reinforce_inside_and_zero_outside(clip_high):
+    # Ratios to the snapshot (old = 0): 0.5, 0.79, 0.81, 1.05, 1.5, for a negative and a positive advantage.
+    ratios = torch.tensor([0.5, 0.79, 0.81, 1.05, 1.5])
+    logp = torch.log(ratios).repeat(2, 1).requires_grad_(True)  # [2, 5]
+    adv = torch.tensor([-1.5, 0.7])
+    T.pg_loss(logp, torch.zeros(2, 5), adv, 0.2, clip_high).sum().backward()
+    inside_neg = ratios >= 0.8  # A < 0 stops once the probability fell below 0.8 x its initial value
+    inside_pos = ratios <= 1.1 if clip_high else torch.ones(5, dtype=torch.bool)
+    expected = torch.stack([torch.where(inside_neg, 1.5, 0.0), torch.where(inside_pos, -0.7, 0.0)])
+    # -A * d(log pi)/d(log pi) = -A inside, with no ratio weight; exactly 0 outside.
+    assert torch.equal(logp.grad, expected)
+
+
+def test_a_sampling_temperature_scores_the_softmax_of_logits_over_it(model, examples, tokenizer):
+    """Online RL scores its samples at the temperature it drew them with: log softmax(logits / T)."""
+    batch = T.collate(examples, tokenizer.pad_token_id)
+    cfg = T.LossConfig("token", 0.0, 0.0, 0.0, temperature=0.6)
+    with torch.no_grad():
+        loss, _ = T.batch_loss(model, batch, cfg, T.denominator([batch], "token"))
+    per = [(e.advantage, per_example_logprobs(model, e, 0.6)) for e in examples]
+    hand = sum(-a * sum(lp) for a, lp in per) / sum(len(lp) for _, lp in per)
+    assert loss.item() == pytest.approx(hand, rel=1e-5)
+    assert T.loss_config("online_rloo", T.P.TrainParams(), 0.6).temperature == 0.6
+    assert T.loss_config("rloo", T.P.TrainParams()).temperature == 1.0
+
+
+@pytest.mark.parametrize("attention", ["eager", "sdpa"])
+def test_shared_prompts_give_the_unshared_logprobs_under_each_attention(tiny_model_dir, tokenizer, attention):
+    """Packing is exact whatever attention the model runs: eager adds the mask to the scores (a boolean mask
+    would mask nothing there), SDPA reads it as a boolean."""
+    model = load_model(tiny_model_dir).eval()
+    model.set_attn_implementation(attention)
+    rows = [{"prompt": p, "completion": c, "advantage": 1.0, "group_id": "g", "submission_id": str(i)}
+            for i, (p, c) in enumerate([(SUM, GOOD_SUM), (SUM, BAD_SUM), (REVERSE, GOOD_REV), (SUM, GOOD_SUM * 2)])]
+    exs, _ = T.encode(rows, tokenizer, 1024, "rloo")
+    with torch.no_grad():
+        packed = T.collate(exs, tokenizer.pad_token_id, share_prompts=True)
+        assert packed.attention_mask.dim() == 4
+        logp = T.token_logprobs(T.completion_logits(model, packed), packed.targets)
+    for n, e in enumerate(exs):
+        torch.testing.assert_close(logp[n, : e.n_completion].double(),
+                                   torch.tensor(per_example_logprobs(model, e), dtype=torch.float64),
+                                   rtol=1e-4, atol=1e-4)
+
+
+def test_shared_prompts_refuse_an_attention_that_reads_no_4d_mask(tiny_model_dir, tokenizer):
+    model = load_model(tiny_model_dir).eval()
+    model.config._attn_implementation = "flash_attention_2"  # as set by from_pretrained; not run here
+    batch = T.collate([T.Example((1, 2, 3), 2, 1.0), T.Example((1, 2, 4), 2, 1.0)], 0, share_prompts=True)
+    with pytest.raises(ValueError, match="share_prompts: false"):
+        T.completion_logits(model, batch)
 
 
 def test_sft_loss_is_the_causal_lm_mean_nll(model, examples, tokenizer):

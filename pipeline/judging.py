@@ -1,0 +1,95 @@
+"""How a program is judged on a problem: the one path from a problem row to a verdict row.
+
+    problem row (problems.parquet) --problem_judging(row, exe)--> ProblemJudging: its tests (the sources in
+        execute.test_sources, in the row's order), limits (the problem's, x execute.time_limit_factor; defaults
+        where CodeNet has none), numeric tolerance (execute.tolerance or its per-problem override) and the
+        stop-after-timeout rule
+    ProblemJudging.job(code) --> sandbox Job --a judge (pipeline.engine.open_judge)--> Judgement
+    judgement_row(submission, judgement) --> a row of the verdicts table (tables.VERDICTS)
+
+The execute stage judges CodeNet's submissions this way; evaluation, online RL and test generation judge their
+programs with the same rules, so a verdict means the same thing everywhere. The judge's own rules (comparison,
+limits enforcement) live in the sandbox; this module only decides what the sandbox is asked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+from pipeline import params as P
+from sandbox import Job, Judgement, Limits
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def limits_for(exe: P.ExecuteParams, time_limit_ms: int | None, memory_limit_kb: int | None) -> Limits:
+    """Sandbox limits for a problem: its own limits (CodeNet metadata), or execute's defaults where they are
+    missing or 0 (some AIZU rows); the time limit times execute.time_limit_factor (this machine is not
+    CodeNet's judge)."""
+    time_ms = time_limit_ms if time_limit_ms and time_limit_ms > 0 else exe.default_time_limit_ms
+    memory_kb = memory_limit_kb if memory_limit_kb and memory_limit_kb > 0 else exe.default_memory_limit_kb
+    return Limits(
+        time_ms=int(round(time_ms * exe.time_limit_factor)),
+        memory_kb=int(memory_kb),
+        output_kb=exe.output_limit_kb,
+    )
+
+
+def tolerance_for(exe: P.ExecuteParams, problem_id: str) -> float:
+    """The numeric tolerance of a problem: its override in execute.tolerance_overrides, else execute.tolerance."""
+    return exe.tolerance_overrides.get(problem_id, exe.tolerance)
+
+
+@dataclass(frozen=True)
+class ProblemJudging:
+    """Everything the judge needs about one problem besides the program."""
+
+    problem_id: str
+    tests: tuple[tuple[str, str | None], ...]  # (input, expected output), in the row's order
+    sources: tuple[str, ...]  # the source of each test (derived, statement, generated)
+    limits: Limits
+    tolerance: float
+    stop_after_timeout: bool
+
+    def job(self, code: str) -> Job:
+        """The sandbox Job judging ``code`` on this problem. Raises ValueError when the problem has no tests
+        of the judged sources (check ``tests`` first: such problems cannot be judged)."""
+        return Job(code, self.tests, self.limits, self.tolerance, self.stop_after_timeout)
+
+
+def problem_judging(row: dict, exe: P.ExecuteParams) -> ProblemJudging:
+    """How programs are judged on the problem ``row`` (a row of problems.parquet) under the execute params."""
+    tests = [t for t in row["tests"] if t["source"] in exe.test_sources]
+    return ProblemJudging(
+        problem_id=row["problem_id"],
+        tests=tuple((t["input"], t["output"]) for t in tests),
+        sources=tuple(t["source"] for t in tests),
+        limits=limits_for(exe, row["time_limit_ms"], row["memory_limit_kb"]),
+        tolerance=tolerance_for(exe, row["problem_id"]),
+        stop_after_timeout=exe.stop_after_timeout,
+    )
+
+
+def problem_judgings(problems: "pa.Table | Iterable[dict]", exe: P.ExecuteParams) -> dict[str, ProblemJudging]:
+    """problem_id -> ProblemJudging for a problems table (pyarrow) or an iterable of its rows (dicts)."""
+    rows: Iterable[dict] = problems.to_pylist() if hasattr(problems, "to_pylist") else problems
+    return {row["problem_id"]: problem_judging(row, exe) for row in rows}
+
+
+def judgement_row(sub: dict, j: Judgement) -> dict:
+    """A row of the verdicts table (tables.VERDICTS) for submission ``sub`` (submission_id, problem_id and
+    CodeNet's status; "" for programs that have none, such as sampled ones) judged ``j``."""
+    return {
+        "submission_id": sub["submission_id"],
+        "problem_id": sub["problem_id"],
+        "verdict": j.verdict,
+        "codenet_status": sub["status"],
+        "tests_passed": j.tests_passed,
+        "tests_total": j.tests_total,
+        "test_verdicts": list(j.test_verdicts),
+        "wall_ms": j.wall_ms,
+        "cpu_ms": j.cpu_ms,
+        "peak_memory_kb": j.peak_memory_kb,
+        "error": j.error,
+    }
