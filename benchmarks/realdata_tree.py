@@ -39,7 +39,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline import codenet, params as P  # noqa: E402
+from pipeline import codenet, judging, params as P  # noqa: E402
 
 REALDATA = REPO.parent / "shared" / "realdata"
 DEFAULT_OUT = REPO / "benchmarks" / ".scratch" / "realdata"
@@ -111,8 +111,8 @@ def rejudge(subs: list[dict], problems: dict[str, dict], realdata: Path, workers
         if not samples:
             continue
         row = problems.get(pid, {})
-        limits = exe.limits_for(_int(row.get("time_limit")), _int(row.get("memory_limit")))
-        jobs.append(Job(code=s["code"], tests=tuple(samples), limits=limits, tolerance=exe.tolerance_for(pid)))
+        limits = judging.limits_for(exe, _int(row.get("time_limit")), _int(row.get("memory_limit")))
+        jobs.append(Job(code=s["code"], tests=tuple(samples), limits=limits, tolerance=judging.tolerance_for(exe, pid)))
         ids.append(s["submission_id"])
     verdicts = {}
     start = time.time()

@@ -253,9 +253,9 @@ class TestsParams:
     # Candidates longer than this are scaled down (maximum-size inputs) or dropped.
     max_input_bytes: int = 2_500_000
     # Wall-clock seconds of validation per problem; candidates left when it runs out are reported, not validated.
-    time_budget_s: float = 120.0
+    time_budget_s: float = 60.0
     # Submissions per (problem, CodeNet status) judged for summary.json (sample tests vs generated); 0 = none.
-    measure_per_status: int = 8
+    measure_per_status: int = 4
 
     def __post_init__(self):
         s = "tests"

@@ -255,10 +255,13 @@ def _chain(line: str) -> list[Fact]:
             base = Ref(bases.pop())
             strict = all(op == "<" for op in ops[1:-1]) if len(ops) > 2 else ops[0] == "<"
             facts.append(Fact("sorted", base, strict=strict, line=line))
-            ends = {parse_ref(terms[0]), parse_ref(terms[-1])} & set(inner)
-            if _number_or_expr(terms[0]) and parse_ref(terms[0]) not in ends:
+            def outside(term: str) -> bool:  # an end of the chain that is not an element of the vector itself
+                ref = parse_ref(term)
+                return _number_or_expr(term) is not None and (ref is None or ref.base != base.base)
+
+            if outside(terms[0]):
                 facts.append(Fact("range", base, lo=terms[0], lo_strict=ops[0] == "<", line=line))
-            if _number_or_expr(terms[-1]) and parse_ref(terms[-1]) not in ends:
+            if outside(terms[-1]):
                 facts.append(Fact("range", base, hi=terms[-1], hi_strict=ops[-1] == "<", line=line))
             return facts
         return []
@@ -283,8 +286,8 @@ def _chain(line: str) -> list[Fact]:
     for k, op in enumerate(ops):
         facts += _chain_link(terms[k], op, terms[k + 1], line)
     # transitive numeric ends: 1 <= K <= N <= 10^5 gives N >= 1 and K <= 10^5 too
-    numeric = [k for k, t in enumerate(terms) if _refs_term(t) is None and _number_or_expr(t) and
-               _number_or_expr(t) and evaluate(t, {}) is not None]
+    # ends that bound the others: numbers, expressions and single variables (1 <= A_i < B_i <= N: A_i < N)
+    numeric = [k for k, t in enumerate(terms) if _number_or_expr(t) and len(_refs_term(t) or [None]) == 1]
     for k, t in enumerate(terms):
         refs = _refs_term(t) or _abs_refs(t) or []
         if not refs or t in (terms[0], terms[-1]) and len(terms) == 2:
@@ -404,7 +407,11 @@ def _prose(line: str) -> list[Fact]:
     if re.search(r"sorted in ascending order|in ascending order|昇順", low):
         facts += [Fact("sorted", Ref(r.base), line=line) for r in refs]
     named = [key for key in ALPHABETS if key in low]
-    if named and re.search(r"consist|letters?\b|characters|contains? only|からなる|のみ|文字", low):
+    clause = re.search(r"consist(?:s|ing)? (?:only )?of (?:the )?(?:digits?|letters?|characters?) (.+?)(?:\.|$)", line)
+    listed = _items(clause.group(1)) if clause else []
+    if listed and all(len(i) == 1 for i in listed):  # "consisting of digits `1` and `9`": those, not all digits
+        facts += [Fact("alphabet", r, chars="".join(sorted(set(listed))), line=line) for r in refs]
+    elif named and re.search(r"consist|letters?\b|characters|contains? only|からなる|のみ|文字", low):
         chars = set("".join(ALPHABETS[k] for k in named))
         m = re.search(r"(?:consist(?:s|ing)? of|からなる).*", line)
         extra = [i for i in _items(m.group(0)) if len(i) == 1 and not i.isalnum()] if m else []
