@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from tqdm import tqdm
 
 from pipeline import judging, params as P
-from pipeline.testgen.validate import GENERATED, SOURCES, stable_key
+from pipeline.testgen.validate import GENERATED, SAMPLE_SOURCES, SOURCES, stable_key
 from sandbox import Job, Sandbox
 from sandbox.judge import PASSED, SKIPPED
 
@@ -52,17 +52,25 @@ def measure(
         jobs = [job(sub, sources) for sub in todo]
         for index, judgement in tqdm(box.judge_many(j for j, _ in jobs), total=len(jobs), desc="measure",
                                      unit="program", mininterval=2):
-            into[todo[index]["submission_id"]].update(source_results(jobs[index][1], judgement.test_verdicts))
+            sources, verdicts = jobs[index][1], judgement.test_verdicts
+            into[todo[index]["submission_id"]].update(source_results(sources, verdicts))
+            failing = [v for s, v in zip(sources, verdicts) if s == GENERATED and v not in PASSED and v != SKIPPED]
+            if failing:
+                first_failure[todo[index]["submission_id"]] = failing[0]
 
     passed: dict[str, dict[str, bool | None]] = defaultdict(dict)
-    subs = [s for s in subs if any(t["source"] == "derived" for t in problems[s["problem_id"]]["tests"])]
+    first_failure: dict[str, str] = {}  # the verdict of the first generated test a submission fails
+    subs = [s for s in subs if any(t["source"] in SAMPLE_SOURCES for t in problems[s["problem_id"]]["tests"])]
     judge(subs, SOURCES, passed)
     judge([s for s in subs if passed[s["submission_id"]].get(GENERATED, False) is None], (GENERATED,), passed)
     accepted: dict[str, Counter] = {config_name(c): Counter() for c in CONFIGS}
     heldout: dict[str, int] = dict.fromkeys(accepted, 0)
     judged, judged_heldout = Counter(), 0
+    caught: dict[str, Counter] = defaultdict(Counter)  # status -> verdicts of samples-passing ones generated fail
     for sub in subs:
         results = passed[sub["submission_id"]]
+        if all(results.get(s, True) for s in SAMPLE_SOURCES) and sub["submission_id"] in first_failure:
+            caught[sub["status"]][first_failure[sub["submission_id"]]] += 1
         judged[sub["status"]] += 1
         is_heldout = sub["status"] == "Accepted" and sub["submission_id"] not in labeller_ids
         judged_heldout += is_heldout
@@ -78,6 +86,8 @@ def measure(
         "false_accepted": {name: sum(accepted[name][s] for s in WRONG_STATUSES) / wrong if wrong else 0.0
                            for name in accepted},
         "accepted_heldout_judged": judged_heldout,
+        # submissions that pass every sample test but fail a generated one, by the verdict there
+        "caught_by_generated": {status: dict(sorted(c.items())) for status, c in sorted(caught.items())},
         "accepted_heldout_rate": {name: heldout[name] / judged_heldout if judged_heldout else 1.0
                                   for name in heldout},
     }
