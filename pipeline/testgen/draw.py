@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -30,6 +31,8 @@ from pipeline.testgen.mutate import mutate_candidates
 LEAD_REGIMES = ("max", "max_values", "min")
 CYCLE_REGIMES = ("random", "edge", "small", "random")
 REDRAWS = 8  # a candidate that breaks a fact (a relation drawn out of order) is redrawn this many times
+LARGE_REDRAWS = 1  # ... and one over LARGE bytes only once (a pure-Python draw of 10^5 tokens takes seconds)
+LARGE = 100_000
 SCALE_STEPS = 12  # a maximum-size input over max_input_bytes is scaled down this many times at most
 
 
@@ -341,7 +344,8 @@ def regime(k: int) -> str:
 def candidates(sp: Spec, existing: list[str], prm: P.TestsParams, seed: int, problem_id: str
                ) -> tuple[list[tuple[str, str]], Counter]:
     """Up to prm.candidates new distinct inputs as (regime, text), and counts of those dropped ("duplicate",
-    "too_large", "out_of_spec"). Candidate k uses an RNG seeded by (seed, problem, k)."""
+    "too_large", "out_of_spec", "not_drawn" once time_budget_s of drawing is spent). Candidate k uses an RNG
+    seeded by (seed, problem, k)."""
     dropped: Counter = Counter()
     if not sp.fits:
         if sp.model is None:
@@ -350,8 +354,13 @@ def candidates(sp: Spec, existing: list[str], prm: P.TestsParams, seed: int, pro
         return [("mutation", t) for t in texts], dropped
     seen = {render(split_input(t)) for t in existing}
     kept = []
+    start = time.monotonic()
     for k in range(prm.candidates):
+        if time.monotonic() - start > prm.time_budget_s:
+            dropped["not_drawn"] += prm.candidates - k  # the draw's share of the time budget is spent
+            break
         rng, reg, scale, text = random.Random(f"{seed}:{problem_id}:{k}"), regime(k), 1.0, None
+        redraws = 0
         for _ in range(REDRAWS + SCALE_STEPS):
             try:
                 text = TemplateDraw(sp, rng, reg, scale, prm.max_input_bytes).render()
@@ -366,6 +375,9 @@ def candidates(sp: Spec, existing: list[str], prm: P.TestsParams, seed: int, pro
             if aligned is not None and not F.check(sp.facts, aligned):
                 break
             text = None
+            redraws += 1
+            if redraws > (LARGE_REDRAWS if size > LARGE else REDRAWS):
+                break
         if text is None:
             dropped["out_of_spec" if scale == 1.0 else "too_large"] += 1
         elif text in seen:

@@ -83,7 +83,7 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
     )
     report.update(candidates=prm.candidates, duplicate=dropped["duplicate"], too_large=dropped["too_large"],
                   out_of_spec=dropped["out_of_spec"], kept=counts["kept"], surplus=counts["surplus"],
-                  not_validated=counts["not_validated"], stopped_by=stopped)
+                  not_validated=counts["not_validated"] + dropped["not_drawn"], stopped_by=stopped)
     report["validated"] = len(candidates) - counts["not_validated"]
     report["rejected"] = {r: counts[r] for r in REJECT_REASONS}
     report["kept_by_regime"] = {k[5:]: v for k, v in sorted(counts.items()) if k.startswith("kept_")}
