@@ -1,19 +1,24 @@
 """Generated tests: how often the judge accepts each CodeNet status with sample tests only vs generated tests.
 
-    python benchmarks/testgen_gain.py [--codenet-root PATH] [--seeds 1 2 3] [--no-write]
+    python benchmarks/testgen_gain.py [--codenet-root PATH] [--seeds 1 2 3] [--measure-all]
+                                      [--statements DIR] [--no-write]
 
-Ingests a CodeNet tree (default: the bundled sample) into benchmarks/.scratch/testgen/, runs the tests stage
-(pipeline/testgen.py) with the `tests` and `execute` sections of params.yaml, once per seed (default: params'
-seed), and writes the section "## Generated tests" of benchmarks/RESULTS.md (only that section is replaced):
-per status, the fraction of submissions accepted by the judge with the derived sample test only, with the
-statement samples added, with the generated tests added, and with all of them; the pooled false-Accepted rate
-of Wrong Answer / Runtime Error / TLE submissions; held-out Accepted submissions (not used as labellers);
-what happened to the candidates; and the time taken. With several seeds, the false-Accepted rates of every
-seed are listed and the table is the first seed's.
+Ingests a CodeNet tree (default: the bundled sample; for real data, the tree benchmarks/realdata_tree.py builds
+from ../shared/realdata) into benchmarks/.scratch/testgen/, runs the tests stage (pipeline/testgen/) with the
+`tests` and `execute` sections of params.yaml, once per seed (default: params' seed), and writes the section
+"## Generated tests" of benchmarks/RESULTS.md (only that section is replaced): per status, the fraction of
+submissions the judge accepts with the sample tests only and with the generated tests added; the pooled
+false-Accepted rate of Wrong Answer / Runtime Error / TLE submissions; held-out Accepted submissions; the
+submissions that pass every sample but fail a generated test, by verdict (the TLE share); the candidates'
+fate; the constraint parse rate; and the time per problem. `--measure-all` judges every submission instead of
+`tests.measure_per_status` per (problem, status); `--statements DIR` also reports the parse rate over every
+statement in DIR (e.g. ../shared/realdata/problem_descriptions). With several seeds, the rates of every seed
+are listed and the table is the first seed's.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -24,7 +29,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import results  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
-from pipeline import ingest, params as P, testgen  # noqa: E402
+import dataclasses  # noqa: E402
+import statistics  # noqa: E402
+
+from pipeline import codenet, ingest, params as P, testgen  # noqa: E402
+from pipeline.testgen import constraints, measure  # noqa: E402
 
 SECTION = "## Generated tests"
 SCRATCH = REPO / "benchmarks" / ".scratch" / "testgen"
@@ -36,16 +45,36 @@ def machine() -> str:
     return f"{os.cpu_count()} x {cpu}, Linux {platform.release()}, Python {platform.python_version()}"
 
 
+def statement_parse_rate(folder: Path) -> str:
+    """The constraint parser over every statement (*.html) in a folder: sections, lines, lines parsed."""
+    sections = lines = parsed = complete = files = 0
+    for path in sorted(folder.glob("*.html")):
+        files += 1
+        text, _ = codenet.parse_statement(path.read_bytes().decode("utf-8", errors="replace"))
+        p = constraints.parse_constraints(text)
+        sections += p.has_section
+        lines += len(p.parsed) + len(p.not_parsed)
+        parsed += len(p.parsed)
+        complete += p.has_section and not p.not_parsed
+    return (f"Constraint parser over the {files} statements in `{folder}`: {sections} have a Constraints / 制約 "
+            f"section; {parsed} of its {lines} lines give a fact ({parsed / max(lines, 1):.1%}); every line read "
+            f"in {complete} of {sections} sections.")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--codenet-root", default=None, help="CodeNet tree [default: params.yaml ingest.codenet_root]")
     ap.add_argument("--params", default=str(REPO / "params.yaml"))
     ap.add_argument("--seeds", type=int, nargs="*", default=None, help="[default: params.yaml seed]")
+    ap.add_argument("--measure-all", action="store_true", help="judge every submission, not a sample per status")
+    ap.add_argument("--statements", default=None, help="also report the parse rate over these statements")
     ap.add_argument("--no-write", action="store_true", help="print the section only")
     args = ap.parse_args()
     ing = P.load(P.IngestParams, args.params)
     root = args.codenet_root or ing.codenet_root
     prm, exe = P.load(P.TestsParams, args.params), P.load(P.ExecuteParams, args.params)
+    if args.measure_all:
+        prm = dataclasses.replace(prm, measure_per_status=10**6)
     seeds = args.seeds or [int(P.load_top("seed", args.params))]
     ingest.run(P.IngestParams(**{**ing.__dict__, "codenet_root": str(root)}), SCRATCH / "ingest")
     runs = []
@@ -54,8 +83,17 @@ def main() -> None:
         summary = testgen.run(prm, exe, seed, SCRATCH / "ingest", SCRATCH / f"tests-{seed}")
         runs.append((seed, summary, time.monotonic() - start))
     seed, summary, seconds = runs[0]
-    t = summary["tests"]
+    report = json.loads((SCRATCH / f"tests-{seed}" / "report.json").read_text())
+    t, m = summary["tests"], summary["measurement"]
     rejected = ", ".join(f"{k} {v}" for k, v in t["rejected"].items() if v) or "none"
+    per_problem = [r["seconds"] for r in report.values()]
+    generating = [r["seconds"] for r in report.values() if r["validated"]]
+    sample_cfg, full_cfg = "derived+statement", "derived+statement+generated"
+    caught = {s: c for s, c in m["caught_by_generated"].items() if s != "Accepted"}
+    n_caught = sum(sum(c.values()) for c in caught.values())
+    tle = sum(c.get("Time Limit Exceeded", 0) for c in caught.values())
+    c = t["constraints"]
+    cross = summary["cross_check"]
     load = os.getloadavg()[0]
     lines = [
         SECTION, "",
@@ -63,28 +101,50 @@ def main() -> None:
         f"Judge: {exe.backend} backend, {exe.workers} workers, time limit x {exe.time_limit_factor}.",
         "Command: `python benchmarks/testgen_gain.py"
         + (f" --codenet-root {args.codenet_root}" if args.codenet_root else "")
+        + (" --measure-all" if args.measure_all else "")
+        + (f" --statements {args.statements}" if args.statements else "")
         + (f" --seeds {' '.join(map(str, seeds))}" if args.seeds else "") + "` "
         f"(data: `{root}`; params.yaml `tests`: candidates {prm.candidates}, max_tests {prm.max_tests}, "
-        f"solutions {prm.solutions}, min_agreeing {prm.min_agreeing}, agreement {prm.agreement}, "
-        f"size_growth {prm.size_growth}, value_growth {prm.value_growth}; seed {seed}).", "",
-        "Fraction of submissions the judge calls Accepted, per CodeNet status, by the tests it judges with "
-        "(derived = CodeNet's one sample test; statement = the statement's other samples; generated = this stage):",
+        f"validators {prm.validators}, min_validators {prm.min_validators}, heldout_fraction "
+        f"{prm.heldout_fraction}, max_time_fraction {prm.max_time_fraction}, unparsed {prm.unparsed}; seed {seed}).",
         "",
-        testgen.summary_markdown(summary), "",
-        f"Tests: {t['problems_with_generated']} of {t['problems']} problems got generated tests; "
-        f"{t['kept']} kept of {t['candidates']} candidates ({t['duplicate']} duplicates, {t['too_large']} too large "
-        f"dropped before labelling; {t['labelled']} labelled, rejected: {rejected}; {t['not_labelled']} not "
-        f"labelled once max_tests were kept). Stage time {seconds:.0f} s (generation, labelling and the "
-        f"measurement above).",
+        "Fraction of submissions the judge calls Accepted, per status, by the tests it judges with "
+        "(derived = CodeNet's sample test; statement = the statement's samples; generated = this stage):", "",
+        measure.summary_markdown(summary), "",
+        f"- **Accepted kept** (judged Accepted with every test): "
+        f"{m['accepted_rate'][full_cfg].get('Accepted', float('nan')):.1%} of {m['judged'].get('Accepted', 0)}; "
+        f"held out of validation: {m['accepted_heldout_rate'][full_cfg]:.1%} of {m['accepted_heldout_judged']}.",
+        f"- **Non-Accepted judged Accepted**: {m['false_accepted'][sample_cfg]:.1%} with the sample tests only, "
+        f"{m['false_accepted'][full_cfg]:.1%} with the generated tests added.",
+        f"- **Caught by generated tests** (pass every sample, fail a generated test): {n_caught} non-Accepted "
+        f"programs, {tle} of them with Time Limit Exceeded ({tle / max(n_caught, 1):.0%}): "
+        + "; ".join(f"{s}: {dict(v)}" for s, v in caught.items()) + ".",
+        f"- Tests: {t['problems_with_generated']} of {t['problems']} problems got generated tests "
+        f"({t['problems_special_judge']} special judges, {t['problems_skipped']} skipped in all); {t['kept']} kept "
+        f"of {t['candidates']} candidates (by regime {t['kept_by_regime']}; {t['duplicate']} duplicates, "
+        f"{t['out_of_spec']} out of spec, {t['too_large']} too large dropped before validation; {t['validated']} "
+        f"validated, rejected: {rejected}; {t['not_validated']} not validated once max_tests were kept).",
+        f"- Cross-check: {len(cross['pass_rate'])} problems had held-out Accepted programs judged on their kept "
+        f"tests; pass rate below 1.0 (generated tests removed): {cross['failed_problems'] or 'none'}.",
+        f"- Constraints of these problems: {c['sections']} sections, {c['lines_parsed']} of {c['lines']} lines "
+        f"parsed ({(c['parse_rate'] or 0):.1%}); the statement's format fits the samples in {c['format_fits_samples']}"
+        f" of {t['problems']} problems.",
+        f"- Time: stage {seconds:.0f} s (generation, validation, cross-check and the measurement); generation + "
+        f"validation per problem mean {statistics.mean(per_problem):.1f} s, median "
+        f"{statistics.median(per_problem):.1f} s, max {max(per_problem):.1f} s"
+        + (f"; over the {len(generating)} problems that validated candidates: mean "
+           f"{statistics.mean(generating):.1f} s" if generating else "") + ".",
     ]
+    if args.statements:
+        lines += ["", statement_parse_rate(Path(args.statements))]
     if len(runs) > 1:
         per_seed = []
         for s, r, _ in runs:
-            m = r["measurement"]
-            per_seed.append(f"seed {s}: derived {m['false_accepted']['derived']:.1%}, derived+generated "
-                            f"{m['false_accepted']['derived+generated']:.1%}, Accepted kept "
-                            f"{m['accepted_rate']['derived+statement+generated']['Accepted']:.1%}")
-        lines += ["", "False-Accepted rate (WA + RE + TLE) per seed: " + "; ".join(per_seed)]
+            mm = r["measurement"]
+            per_seed.append(f"seed {s}: false-Accepted {mm['false_accepted'][sample_cfg]:.1%} -> "
+                            f"{mm['false_accepted'][full_cfg]:.1%}, Accepted kept "
+                            f"{mm['accepted_rate'][full_cfg].get('Accepted', float('nan')):.1%}")
+        lines += ["", "Per seed: " + "; ".join(per_seed)]
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:

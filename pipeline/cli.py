@@ -127,7 +127,7 @@ def tests_(
     ingest: Path = typer.Option(Path("data/ingest"), help="ingest stage output folder"),
     out: Path = typer.Option(Path("data/tests"), help="output folder"),
 ):
-    """Generate tests by mutating sample inputs, label them with Accepted solutions: problems.parquet,
+    """Generate tests within the statement's constraints, validated by every Accepted program: problems.parquet,
     report.json, summary.json."""
     from pipeline import testgen as stage
 

@@ -112,8 +112,13 @@ class _StatementParser(HTMLParser):
         if tag == "pre":
             self.in_pre += 1
             self.pre_text = []
+        if tag in ("sub", "sup") and not self.in_pre:
+            # 10<sup>9</sup> must not read as 109, nor a<sub>i</sub> as ai (constraints, prompts)
+            self._emit("_{" if tag == "sub" else "^{")
 
     def handle_endtag(self, tag):
+        if tag in ("sub", "sup") and not self.in_pre:
+            self._emit("}")
         if tag == "span" and self.lang_stack:
             self.lang_stack.pop()
         if tag in {"h1", "h2", "h3", "h4", "h5", "h6"} and self.in_heading:
@@ -139,8 +144,11 @@ class _StatementParser(HTMLParser):
             self._emit(lead + words + tail)
 
 
+_ONE_CHAR_SCRIPT = re.compile(r"([_^])\{\s*(\w)\s*\}")
+
+
 def _clean_text(parts: list[str]) -> str:
-    text = "".join(parts)
+    text = _ONE_CHAR_SCRIPT.sub(r"\1\2", "".join(parts))  # a_{i} -> a_i, 10^{9} -> 10^9; a_{i+1} stays
     lines = [line.rstrip() for line in text.split("\n")]
     out, blank = [], False
     for line in lines:

@@ -225,46 +225,54 @@ class ExecuteParams:
 class TestsParams:
     __test__ = False  # not a pytest test class, despite its name
 
-    # Candidate inputs generated per problem (mutations of its sample inputs), labelled in order.
+    # Candidate inputs per problem, validated in order: drawn from the statement's format and constraints
+    # (maximum-size inputs first, then a minimum one, then random / edge / small ones), or, without a format
+    # that fits the samples, mutations of the samples' layout.
     candidates: int = 24
-    # Keep at most this many generated tests per problem; labelling stops once this many are kept.
-    max_tests: int = 6
-    # Distinct Accepted Python 3 submissions that label each input (each must first pass the problem's own tests).
-    solutions: int = 4
-    # Keep an input only when at least min_agreeing labellers, and at least this fraction of those that ran
-    # (a clear majority: more than half), print the same output under the judge's comparison. 1.0 (unanimous)
-    # by default: disagreement mostly means the input breaks a constraint the layout cannot see (say, repeated
-    # edges), and a test that some Accepted solutions fail would wrongly reject them.
-    min_agreeing: int = 3
-    agreement: float = 1.0
-    # Reject an input on which any labeller uses more than this fraction of the judge's time limit (the problem's
-    # limit x execute.time_limit_factor): Accepted programs must stay well within the limit on generated tests.
-    max_time_fraction: float = 0.5
-    # Count tokens (sizes) grow up to this factor x the largest count seen in the problem's samples.
-    size_growth: float = 2.0
-    # Numbers are drawn up to this factor beyond the range seen (e.g. [lo / 2, hi x 2] for positive numbers).
-    value_growth: float = 2.0
-    # Candidates longer than this are rejected before labelling.
-    max_input_bytes: int = 262144
-    # Wall-clock seconds of labelling per problem; candidates left when it runs out are reported, not labelled.
+    # Keep at most this many generated tests per problem; validation stops once this many are kept.
+    max_tests: int = 8
+    # Validators: up to this many distinct Accepted Python 3 submissions of the problem that pass its sample
+    # tests, chosen for diversity of their normalised code. A generated test is kept only when every one of
+    # them finishes within the limits and prints the same output under the judge's comparison.
+    validators: int = 32
+    # A problem with fewer validators than this gets no generated tests (one program cannot disagree).
+    min_validators: int = 2
+    # Fraction of the distinct Accepted submissions held out of validation (seeded) and judged on the kept
+    # tests instead: a problem where one of them fails a kept test loses its generated tests.
+    heldout_fraction: float = 0.25
+    # Reject an input on which any validator uses more than this fraction of the judge's time limit (the
+    # problem's limit x execute.time_limit_factor): Accepted programs must stay within the limit.
+    max_time_fraction: float = 1.0
+    # Without a format that fits: counts grow up to this factor x the largest count seen in the samples and
+    # numbers range up to this factor beyond the range seen (1 = stay within what the samples show).
+    size_growth: float = 1.0
+    value_growth: float = 1.0
+    # Problems whose Constraints section has a line the parser cannot read: "generate" (validation guards what
+    # was not parsed) or "skip" (no generated tests for them).
+    unparsed: str = "generate"
+    # Candidates longer than this are scaled down (maximum-size inputs) or dropped.
+    max_input_bytes: int = 2_500_000
+    # Wall-clock seconds of validation per problem; candidates left when it runs out are reported, not validated.
     time_budget_s: float = 60.0
     # Submissions per (problem, CodeNet status) judged for summary.json (sample tests vs generated); 0 = none.
     measure_per_status: int = 4
 
     def __post_init__(self):
         s = "tests"
-        for key in ("candidates", "max_tests", "solutions", "min_agreeing", "max_input_bytes"):
+        for key in ("candidates", "max_tests", "validators", "min_validators", "max_input_bytes"):
             if getattr(self, key) < 1:
                 fail(s, key, getattr(self, key), "use 1 or more")
-        if self.min_agreeing > self.solutions:
-            fail(s, "min_agreeing", self.min_agreeing, f"use at most solutions = {self.solutions}")
-        if not 0.5 < self.agreement <= 1:
-            fail(s, "agreement", self.agreement, "use a fraction in (0.5, 1]: a clear majority of the labellers")
+        if self.min_validators > self.validators:
+            fail(s, "min_validators", self.min_validators, f"use at most validators = {self.validators}")
+        if not 0 <= self.heldout_fraction < 1:
+            fail(s, "heldout_fraction", self.heldout_fraction, "use a fraction in [0, 1)")
         if not 0 < self.max_time_fraction <= 1:
             fail(s, "max_time_fraction", self.max_time_fraction, "use a fraction of the time limit in (0, 1]")
         for key in ("size_growth", "value_growth"):
             if getattr(self, key) < 1:
                 fail(s, key, getattr(self, key), "use a factor >= 1 (1 = stay within the ranges seen)")
+        if self.unparsed not in ("generate", "skip"):
+            fail(s, "unparsed", self.unparsed, "use generate or skip")
         if self.time_budget_s <= 0:
             fail(s, "time_budget_s", self.time_budget_s, "use a positive number of seconds")
         if self.measure_per_status < 0:

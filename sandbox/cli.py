@@ -36,9 +36,17 @@ def run(
     """Run CODE on one input; print one JSON object. Its status is the judge verdict when --expected is
     given, else the run's status ("OK" when the program exited 0). Exits 0 whatever the verdict."""
     limits = Limits(time_ms=time_limit_ms, memory_kb=memory_limit_mb * 1024)
+    try:
+        source = code.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # What `python3 Main.py` does with such a file (no coding cookie): a SyntaxError before any line runs.
+        typer.echo(json.dumps({"status": "Compile Error", "exit_code": None, "wall_ms": 0.0, "peak_memory_kb": 0,
+                               "stdout_bytes": 0, "stdout_truncated": False,
+                               "error": f"the program is not UTF-8 ({exc.reason} at byte {exc.start})"}))
+        return
     with Sandbox(backend=backend, workers=1) as box:
-        result = box.run(code.read_text(encoding="utf-8"), input.read_bytes(), limits)
-    want = expected.read_text(encoding="utf-8") if expected is not None else None
+        result = box.run(source, input.read_bytes(), limits)
+    want = expected.read_bytes() if expected is not None else None  # the judge compares bytes, any encoding
     typer.echo(json.dumps({
         "status": test_verdict(result, want, tolerance=DEFAULT_TOLERANCE),
         "exit_code": result.exit_code,

@@ -117,13 +117,18 @@ def _tokens_close(got: str, want: str, tolerance: float) -> bool:
     return diff <= tolerance or diff <= tolerance * abs(b)
 
 
-def compare_output(stdout: bytes, expected: str, tolerance: float) -> str:
+def compare_output(stdout: bytes, expected: str | bytes, tolerance: float) -> str:
     """"Accepted" | "WA: Presentation Error" | "Wrong Answer" for a program's stdout against the expected text.
 
     Normalised (CRLF -> LF, trailing whitespace of each line and trailing blank lines dropped) equal ->
     Accepted; equal whitespace-split tokens -> Presentation Error; same number of tokens, each differing
-    pair numbers within `tolerance` (absolute or relative to the expected value) -> Accepted."""
-    got, want = _normalise(stdout.decode("utf-8", errors="replace")), _normalise(expected)
+    pair numbers within `tolerance` (absolute or relative to the expected value) -> Accepted.
+    Expected bytes (a file of any encoding) are compared as bytes: both sides are decoded with
+    surrogateescape, so invalid UTF-8 survives as itself and two different invalid bytes never compare equal."""
+    if isinstance(expected, bytes):
+        got, want = (_normalise(b.decode("utf-8", errors="surrogateescape")) for b in (stdout, expected))
+    else:
+        got, want = _normalise(stdout.decode("utf-8", errors="replace")), _normalise(expected)
     if got == want:
         return ACCEPTED
     got_tokens, want_tokens = got.split(), want.split()
@@ -136,7 +141,7 @@ def compare_output(stdout: bytes, expected: str, tolerance: float) -> str:
     return WRONG_ANSWER
 
 
-def test_verdict(result: ExecutionResult, expected: str | None, tolerance: float) -> str:
+def test_verdict(result: ExecutionResult, expected: str | bytes | None, tolerance: float) -> str:
     """The verdict of one test: the run's status unless it ended normally, then the comparison."""
     if result.status != "OK":
         return result.status

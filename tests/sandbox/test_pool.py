@@ -122,6 +122,28 @@ def test_cli_prints_the_verdict(tmp_path):
     assert (report["status"], report["exit_code"], report["stdout_bytes"]) == ("Wrong Answer", 0, 2)
 
 
+def test_cli_compares_a_non_utf8_expected_file_as_bytes(tmp_path):
+    (tmp_path / "Main.py").write_text("import sys\nsys.stdout.buffer.write(bytes([0xff, 0x0a]))\n")
+    (tmp_path / "in.txt").write_text("")
+    (tmp_path / "same.txt").write_bytes(b"\xff\n")
+    (tmp_path / "other.txt").write_bytes(b"\xfe\n")  # invalid UTF-8 too: must not pass as "the same U+FFFD"
+    verdicts = []
+    for name in ("same.txt", "other.txt"):
+        done = _cli(str(tmp_path / "Main.py"), "--input", str(tmp_path / "in.txt"), "--expected", str(tmp_path / name))
+        assert done.returncode == 0, done.stderr
+        verdicts.append(json.loads(done.stdout)["status"])
+    assert verdicts == ["Accepted", "Wrong Answer"]
+
+
+def test_cli_prints_a_verdict_for_a_non_utf8_program(tmp_path):
+    (tmp_path / "Main.py").write_bytes(b"print('\xe9')\n")  # latin-1, no coding cookie
+    (tmp_path / "in.txt").write_text("")
+    done = _cli(str(tmp_path / "Main.py"), "--input", str(tmp_path / "in.txt"))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["status"] == "Compile Error" and "UTF-8" in report["error"]
+
+
 def test_cli_rejects_a_bad_backend(tmp_path):
     (tmp_path / "Main.py").write_text(ADD)
     (tmp_path / "in.txt").write_text("2 2\n")

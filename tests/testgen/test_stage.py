@@ -7,12 +7,27 @@ import pytest
 
 from pipeline import ingest, params as P, tables
 from pipeline import testgen as T
+from pipeline.testgen import measure as M
 
 SUM = "a, b = map(int, input().split())\nprint(a + b)\n"
 SUM_READ_ALL = "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n"
 SUM_F = "a, b = map(int, input().split())\nprint(f'{a + b}')\n"
 # Right on both samples (1 2 and 5 7), wrong once a number exceeds 7: only generated tests can tell.
 WRONG = "a, b = map(int, input().split())\nprint(a + b if max(a, b) <= 7 else a * b)\n"
+
+
+# An AtCoder-style statement: the constraints and the input format say what the two samples cannot.
+HTML = """<h3>Constraints</h3><ul><li>1 \\leq A, B \\leq 100</li><li>All values in input are integers.</li>
+<li>A is a prime number.</li></ul>
+<h3>Input</h3><p>Input is given from Standard Input in the following format:</p><pre>A B
+</pre>
+<h3>Sample Input 1</h3><pre>1 2
+</pre><h3>Sample Output 1</h3><pre>3
+</pre>
+<h3>Sample Input 2</h3><pre>5 7
+</pre><h3>Sample Output 2</h3><pre>12
+</pre>
+"""
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +37,9 @@ def stage(tmp_path_factory):
     base = tmp_path_factory.mktemp("stage")
     subs = [{"code": c} for c in (SUM, SUM_READ_ALL, SUM_F)]
     subs += [{"code": WRONG, "status": "Wrong Answer"}, {"code": "print(1/0)\n", "status": "Runtime Error"}]
-    root = write_tree(base / "Project_CodeNet", {"p00001": subs, "p00002": [{"code": SUM}]})
+    root = write_tree(base / "Project_CodeNet", {"p00001": subs, "p00002": [{"code": SUM}]}, html=HTML)
     ingest.run(P.IngestParams(codenet_root=str(root), workers=1), base / "ingest")
-    prm = P.TestsParams(candidates=12, max_tests=4, solutions=3, min_agreeing=3)
+    prm = P.TestsParams(candidates=12, max_tests=4, validators=3, min_validators=2, heldout_fraction=0)
     summary = T.run(prm, P.ExecuteParams(workers=2), 1, base / "ingest", base / "tests")
     return base, summary
 
@@ -45,10 +60,20 @@ def test_report_says_what_was_kept_and_why_the_rest_was_not(stage):
     base, summary = stage
     report = json.loads((base / "tests" / "report.json").read_text())
     one, two = report["p00001"], report["p00002"]
-    assert one["kept"] == 4 and one["stopped_by"] == "max_tests" and len(one["labellers"]) == 3
-    assert one["candidates"] == one["duplicate"] + one["too_large"] + one["labelled"] + one["not_labelled"]
-    assert "min_agreeing" in two["skipped"]  # one Accepted solution cannot label
+    assert one["kept"] == 4 and one["stopped_by"] == "max_tests" and len(one["validators"]) == 3
+    assert one["candidates"] == (one["duplicate"] + one["too_large"] + one["out_of_spec"] + one["validated"]
+                                 + one["not_validated"])
+    assert "min_validators" in two["skipped"]  # one Accepted program cannot validate
     assert summary["tests"]["kept"] == 4 and summary["tests"]["problems_skipped"] == 1
+
+
+def test_report_says_which_constraint_lines_were_parsed(stage):
+    base, summary = stage
+    constraints = json.loads((base / "tests" / "report.json").read_text())["p00001"]["constraints"]
+    assert constraints["format"] == "A B" and constraints["format_fits_samples"]
+    assert "1 <= A" in constraints["facts_used"] and "B <= 100" in constraints["facts_used"]
+    assert constraints["not_parsed"] == ["A is a prime number."] and constraints["lines_parsed"] == 2
+    assert summary["tests"]["constraints"]["parse_rate"] == 4 / 6  # 2 of 3 lines, in both problems
 
 
 def test_summary_measures_sample_only_against_generated_tests(stage):
@@ -61,16 +86,17 @@ def test_summary_measures_sample_only_against_generated_tests(stage):
     assert m["accepted_rate"]["derived+generated"]["Wrong Answer"] == 0.0
     assert m["accepted_rate"]["derived+statement+generated"]["Accepted"] == 1.0
     assert m["false_accepted"]["derived"] == 0.5 and m["false_accepted"]["derived+generated"] == 0.0
-    assert m["accepted_heldout_judged"] == 1  # p00002's Accepted program labelled nothing
+    assert m["accepted_heldout_judged"] == 1  # p00002's Accepted program validated nothing
 
 
 def test_markdown_table_has_a_row_per_status(stage):
     _, summary = stage
-    table = T.summary_markdown(summary)
+    table = M.summary_markdown(summary)
     assert "| Wrong Answer | 1 | 100.0% | 100.0% | 0.0% | 0.0% |" in table
 
 
-@pytest.mark.parametrize("key, value", [("agreement", 0.5), ("min_agreeing", 9), ("size_growth", 0.5)])
+@pytest.mark.parametrize("key, value", [("heldout_fraction", 1.0), ("min_validators", 99), ("size_growth", 0.5),
+                                        ("unparsed", "maybe")])
 def test_bad_params_fail_naming_the_key(key, value):
     with pytest.raises(P.ParamsError, match=f"tests.{key}"):
         P.from_mapping(P.TestsParams, "tests", {key: value})
@@ -80,4 +106,4 @@ def test_params_yaml_section_loads():
     from tests.conftest import REPO
 
     prm = P.load(P.TestsParams, REPO / "params.yaml")
-    assert prm.min_agreeing <= prm.solutions
+    assert prm.min_validators <= prm.validators

@@ -1,0 +1,388 @@
+"""Candidate inputs of one problem, inside its statement's constraints.
+
+spec(): the statement's format (format.py) aligned with every sample input, and its constraint facts
+(constraints.py) made concrete by the samples. When a format fits every sample, inputs are drawn from it
+(TemplateDraw): each variable within its parsed range / length / alphabet / choices, evaluated in input order
+(`A_i <= N` uses the N just drawn); a variable without a parsed fact keeps what the samples show (numbers in the
+range seen, strings over the characters seen, unconstrained strings as seen). Sizes (the variables that count
+elements, rows or characters) follow the candidate's regime: the first candidates are maximum-size inputs
+(every size at its upper bound: values random, then all at their maximum), then a minimum one, then random
+sizes with random, edge or small values. Every candidate is aligned again and checked against every fact; one
+that breaks a fact is redrawn (a few times) and else dropped as out of spec, so no kept input breaks a parsed
+fact. Without a format that fits, the samples' layout is mutated (mutate.py) within the ranges they show.
+"""
+from __future__ import annotations
+
+import math
+import random
+import re
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from pipeline import params as P
+from pipeline.testgen import constraints as C
+from pipeline.testgen import format as F
+from pipeline.testgen.layout import render, split_input
+from pipeline.testgen.model import InputModel, build_model
+from pipeline.testgen.mutate import mutate_candidates
+
+# Regimes of the candidates in order: maximum size first (so they are validated even when time runs short).
+LEAD_REGIMES = ("max", "max_values", "min")
+CYCLE_REGIMES = ("random", "edge", "small", "random")
+REDRAWS = 8  # a candidate that breaks a fact (a relation drawn out of order) is redrawn this many times
+LARGE_REDRAWS = 1  # ... and one over LARGE bytes only once (a pure-Python draw of 10^5 tokens takes seconds)
+LARGE = 100_000
+SCALE_STEPS = 12  # a maximum-size input over max_input_bytes is scaled down this many times at most
+
+
+@dataclass
+class Spec:
+    """What a problem's statement and samples say about its input."""
+
+    constraints: C.Parsed
+    template: F.Template | None
+    samples: list[F.Aligned]  # aligned samples (empty without a template that fits them all)
+    facts: list[C.Fact]  # resolved: kept only when every sample satisfies them
+    dropped: list[str]  # facts a sample violates (misread)
+    model: InputModel | None  # the samples' layout: the fallback
+    why_no_template: str | None = None
+    stats: dict = field(default_factory=dict)  # per base: what the samples show
+
+    @property
+    def fits(self) -> bool:
+        return self.template is not None and bool(self.samples)
+
+    def report(self) -> dict:
+        return {
+            **self.constraints.report(),
+            "format": self.template.describe() if self.template else None,
+            "format_fits_samples": self.fits,
+            "no_format_because": self.why_no_template,
+            "facts_used": [f.describe() for f in self.facts] if self.fits else [],
+            "facts_dropped_by_samples": self.dropped,
+            "variables_without_fact": self.unconstrained(),
+        }
+
+    def unconstrained(self) -> list[str]:
+        """Bases of the input that no fact bounds (they keep the samples' values)."""
+        if not self.fits:
+            return []
+        bounded = {f.ref.base for f in self.facts if f.ref is not None and f.kind in
+                   ("range", "length", "alphabet", "choices", "permutation")}
+        return sorted(b for b in self.stats if b not in bounded and b != "len")
+
+
+def spec(statement: str, sample_inputs: list[str]) -> Spec:
+    parsed = C.parse_constraints(statement or "")
+    template = F.parse_format(statement or "")
+    inputs = [t for t in sample_inputs if t.strip()]
+    model = build_model(inputs)
+    if template is None:
+        return Spec(parsed, None, [], parsed.facts, [], model, "no format lines in the Input section")
+    aligned = [F.align(template, split_input(t)) for t in inputs]
+    if not aligned or None in aligned:
+        return Spec(parsed, template, [], parsed.facts, [], model, "the format does not fit every sample")
+    facts, dropped = F.resolve(parsed.facts, aligned)
+    return Spec(parsed, template, aligned, facts, dropped, model, None, _stats(aligned))
+
+
+def _stats(samples: list[F.Aligned]) -> dict:
+    stats: dict[str, dict] = defaultdict(lambda: {"numbers": [], "strings": [], "decimals": 0, "all_int": True})
+    for aligned in samples:
+        for ref, token in aligned.tokens.items():
+            s = stats[ref.base]
+            value = C.number(token)
+            if value is None or re.fullmatch(r"[+-]?0\d+", token):
+                s["strings"].append(token)
+            else:
+                s["numbers"].append(value)
+                if not isinstance(value, int):
+                    s["all_int"] = False
+                    s["decimals"] = max(s["decimals"], len(token.split(".")[1]) if "." in token else 0)
+    return dict(stats)
+
+
+def _sizes(template: F.Template) -> set[str]:
+    """Bases of the variables that size something: element and row counts."""
+    out = set()
+    for entry in template.entries:
+        lines = entry.unit if isinstance(entry, F.Block) else [entry]
+        exprs = [entry.count] if isinstance(entry, F.Block) else []
+        exprs += [line.count for line in lines if line.count]
+        for expr in exprs:
+            parsed = C.to_python(expr)
+            if parsed:
+                out |= {r.base for r in parsed[1]}
+    return out
+
+
+class TooLarge(Exception):
+    """A candidate would exceed max_input_bytes: `estimate` is its size had it been rendered (bytes)."""
+
+    def __init__(self, estimate: float):
+        super().__init__(f"about {estimate:.0f} bytes")
+        self.estimate = estimate
+
+
+class TemplateDraw:
+    """One candidate drawn from the template, under one regime, with one seeded RNG. Sizes are scaled by
+    `scale` (for inputs over max_bytes); a size that would still exceed max_bytes raises TooLarge before
+    anything that large is drawn (a count bounded by 10^18 is a count all the same)."""
+
+    def __init__(self, sp: Spec, rng: random.Random, regime: str, scale: float = 1.0, max_bytes: int = 1 << 30):
+        self.sp, self.rng, self.regime, self.scale, self.max_bytes = sp, rng, regime, scale, max_bytes
+        self.bytes = 0
+        self._generic: dict[str, tuple[list, list]] = {}
+        self.sizes = _sizes(sp.template)
+        self.out = F.Aligned()
+        self.groups: dict[tuple[str, str], set] = defaultdict(set)
+
+    def render(self) -> str:
+        lines: list[list[str]] = []
+        for entry in self.sp.template.entries:
+            if isinstance(entry, F.Line):
+                lines.append(self._line(entry, None, len(lines)))
+                continue
+            count = F._count(entry.count, self.out) or 0
+            self._budget(count * 2 * len(entry.unit))
+            for row in range(1, count + 1):
+                for line in entry.unit:
+                    lines.append(self._line(line, row, len(lines)))
+        self._sort(lines)
+        return render(lines)
+
+    def _line(self, line: F.Line, row: int | None, lno: int) -> list[str]:
+        tokens = []
+        for j, name in enumerate(line.scalars):
+            ref = F._scalar_ref(name, row)
+            token = self._token(ref)
+            F._bind(self.out, (lno, j), ref, token)
+            tokens.append(token)
+        if line.vector is None:
+            return tokens
+        count = F._count(line.count, self.out) or 0
+        self._budget(count * (1 if line.string else 2))
+        prefix = [str(row) if row is not None and p == "1" else p for p in line.index]
+        if line.string:
+            ref = C.Ref(line.vector, ",".join(prefix) or None)
+            token = self._string(ref, self._facts(ref), fixed=count)
+            F._bind(self.out, (lno, len(tokens)), ref, token)
+            return tokens + [token]
+        perm = next((f for f in self.sp.facts if f.kind == "permutation" and f.ref and f.ref.base == line.vector), None)
+        values = list(range(int(perm.lo or 1), int(perm.lo or 1) + count)) if perm else None
+        if values:
+            self.rng.shuffle(values)
+        for e in range(count):
+            ref = C.Ref(line.vector, ",".join(prefix + [str(e + line.start)]))
+            token = str(values[e]) if values else self._token(ref)
+            F._bind(self.out, (lno, len(tokens)), ref, token)
+            tokens.append(token)
+        return tokens
+
+    def _budget(self, more: int) -> None:
+        """Raise TooLarge when `more` bytes (a lower estimate) would take the input past max_bytes."""
+        self.bytes += more
+        if self.bytes > self.max_bytes:
+            raise TooLarge(self.bytes)
+
+    # -- one token
+    def _facts(self, ref: C.Ref) -> list[C.Fact]:
+        """The facts about one token; those of every element of a base are looked up once per base."""
+        if ref.base not in self._generic:
+            mine = [f for f in self.sp.facts if f.ref is None or f.ref.base == ref.base]
+            self._generic[ref.base] = ([f for f in mine if f.ref is None or f.ref.sub is None],
+                                       [f for f in mine if f.ref is not None and f.ref.sub is not None])
+        generic, specific = self._generic[ref.base]
+        return generic + [f for f in specific if F._applies(f, ref, self.out)] if specific else generic
+
+    def _token(self, ref: C.Ref) -> str:
+        facts = self._facts(ref)
+        stat = self.sp.stats.get(ref.base, {"numbers": [], "strings": [], "decimals": 0, "all_int": True})
+        stringy = bool(stat["strings"]) or any(f.kind in ("length", "alphabet", "choices") and f.ref for f in facts
+                                               ) and not stat["numbers"]
+        distinct = any(f.kind == "distinct" and f.ref is not None for f in facts)
+        group = (ref.base, ref.sub.rsplit(",", 1)[0] if ref.sub and "," in ref.sub else "")
+        token = ""
+        for _ in range(30 if distinct else 1):
+            token = self._string(ref, facts) if stringy else self._number(ref, facts, stat)
+            if not distinct or token not in self.groups[group]:
+                break
+        self.groups[group].add(token)
+        return token
+
+    def _bounds(self, ref: C.Ref, facts: list[C.Fact], kinds: tuple[str, ...], is_int: bool) -> tuple:
+        env = F._env(self.out, ref)
+        lo = hi = None
+        step = 1 if is_int else 1e-6
+        for f in facts:
+            if f.kind not in kinds:
+                continue
+            if f.lo is not None and (b := C.evaluate(f.lo, env)) is not None:
+                b = b + step if f.lo_strict else b
+                lo = b if lo is None else max(lo, b)
+            if f.hi is not None and (b := C.evaluate(f.hi, env)) is not None:
+                b = b - step if f.hi_strict else b
+                hi = b if hi is None else min(hi, b)
+        return lo, hi
+
+    def _size_of(self, lo, hi):
+        """A size (count or length) under the regime; hi already scaled for the byte limit."""
+        rng, r = self.rng, self.regime
+        if r in ("max", "max_values"):
+            return hi
+        if r == "min":
+            return lo
+        if r == "small":
+            return rng.randint(lo, min(hi, lo + 5))
+        return _log_uniform(rng, lo, hi)
+
+    def _scaled(self, lo, hi):
+        return max(lo, min(hi, int(lo + (hi - lo) * self.scale))) if self.scale < 1 else hi
+
+    def _number(self, ref: C.Ref, facts: list[C.Fact], stat: dict) -> str:
+        rng = self.rng
+        is_int = stat["all_int"] or any(f.kind == "integer" for f in facts)
+        lo, hi = self._bounds(ref, facts, ("range",), is_int)
+        seen = stat["numbers"]
+        if lo is None:
+            lo = min(seen) if seen else (hi if hi is not None else 0)
+        if hi is None:
+            hi = max(seen) if seen else lo
+        if hi < lo:
+            return str(int(lo)) if is_int else str(lo)  # empty range: the checker rejects the candidate
+        if is_int:
+            lo, hi = math.ceil(lo), math.floor(hi)
+        alphabet = next((f.chars for f in facts if f.kind == "alphabet"), None)
+        if alphabet and is_int:
+            return self._digits(alphabet, int(lo), int(hi))
+        if ref.base in self.sizes:
+            x = self._size_of(int(lo), int(self._scaled(lo, hi))) if is_int else rng.uniform(lo, hi)
+        elif self.regime == "max_values":
+            x = hi
+        elif self.regime == "min":
+            x = lo
+        elif self.regime == "edge":
+            x = rng.choice([lo, hi, min(hi, lo + 1), max(lo, hi - 1)])
+        elif self.regime == "small":
+            x = rng.randint(lo, min(hi, lo + 3)) if is_int else rng.uniform(lo, min(hi, lo + 3))
+        elif is_int and rng.random() < 0.5:
+            x = rng.randint(lo, hi)
+        else:
+            x = _log_uniform(rng, lo, hi) if is_int else rng.uniform(lo, hi)
+        if is_int:
+            return str(int(x))
+        decimals = stat["decimals"] or 2
+        return f"{x:.{decimals}f}"
+
+    def _digits(self, alphabet: str, lo: int, hi: int) -> str:
+        """An int within [lo, hi] written only with the allowed digits ("consists of 1 and 9")."""
+        digits = sorted(c for c in alphabet if c.isdigit())
+        for _ in range(50):
+            n = self.rng.randint(len(str(max(lo, 0))), len(str(hi)))
+            s = "".join(self.rng.choice(digits) for _ in range(n)).lstrip("0") or "0"
+            if lo <= int(s) <= hi:
+                return s
+        return str(lo)
+
+    def _string(self, ref: C.Ref, facts: list[C.Fact], fixed: int | None = None) -> str:
+        rng = self.rng
+        stat = self.sp.stats.get(ref.base, {"strings": []})
+        seen = stat["strings"] or [str(x) for x in stat.get("numbers", [])]
+        choices = next((f.values for f in facts if f.kind == "choices"), None)
+        if choices:
+            return rng.choice(list(choices))
+        alphabet = next((f.chars for f in facts if f.kind == "alphabet"), None)
+        lo, hi = self._bounds(ref, facts, ("length",), True)
+        if alphabet is None and lo is None and hi is None and fixed is None:
+            return rng.choice(seen) if seen else "a"  # nothing parsed: a string the samples show
+        chars = alphabet or "".join(sorted({c for s in seen for c in s})) or "a"
+        if fixed is not None:
+            n = fixed
+        else:
+            lens = [len(s) for s in seen] or [1]
+            lo = max(0, int(lo if lo is not None else min(lens)))
+            hi = int(hi if hi is not None else max(lens))
+            if hi < lo:
+                return "a" * lo
+            n = self._size_of(lo, self._scaled(lo, hi))
+            self._budget(n)
+        if self.regime == "max_values" or self.regime == "min":
+            return (max(chars) if self.regime == "max_values" else min(chars)) * n
+        if self.regime == "small":
+            chars = chars[:2]
+        return "".join(rng.choice(chars) for _ in range(n))
+
+    def _sort(self, lines: list[list[str]]) -> None:
+        """Vectors that a fact says are sorted: their drawn values, in order (distinct ones stay distinct)."""
+        for fact in self.sp.facts:
+            if fact.kind != "sorted" or fact.ref is None:
+                continue
+            groups: dict[str, list] = defaultdict(list)
+            for (lno, j), ref in self.out.refs.items():
+                if ref.base == fact.ref.base and ref.sub is not None:
+                    groups[ref.sub.rsplit(",", 1)[0] if "," in ref.sub else ""].append((lno, j))
+            for positions in groups.values():
+                positions.sort()
+                values = sorted((lines[lno][j] for lno, j in positions), key=lambda t: C.number(t) or 0)
+                for (lno, j), v in zip(positions, values):
+                    lines[lno][j] = v
+
+
+def _log_uniform(rng: random.Random, lo: float, hi: float) -> int:
+    """An int in [lo, hi], uniform in magnitude half the time (so that 1..2x10^5 gives small ones too)."""
+    lo, hi = int(lo), int(hi)
+    if hi - lo < 100 or rng.random() < 0.5:
+        return rng.randint(lo, hi)
+    return min(hi, lo + int((hi - lo + 1) ** rng.random()) - 1)
+
+
+def regime(k: int) -> str:
+    return LEAD_REGIMES[k] if k < len(LEAD_REGIMES) else CYCLE_REGIMES[(k - len(LEAD_REGIMES)) % len(CYCLE_REGIMES)]
+
+
+def candidates(sp: Spec, existing: list[str], prm: P.TestsParams, seed: int, problem_id: str
+               ) -> tuple[list[tuple[str, str]], Counter]:
+    """Up to prm.candidates new distinct inputs as (regime, text), and counts of those dropped ("duplicate",
+    "too_large", "out_of_spec", "not_drawn" once time_budget_s of drawing is spent). Candidate k uses an RNG
+    seeded by (seed, problem, k)."""
+    dropped: Counter = Counter()
+    if not sp.fits:
+        if sp.model is None:
+            return [], dropped
+        texts, dropped = mutate_candidates(sp.model, existing, prm, seed, problem_id)
+        return [("mutation", t) for t in texts], dropped
+    seen = {render(split_input(t)) for t in existing}
+    kept = []
+    start = time.monotonic()
+    for k in range(prm.candidates):
+        if time.monotonic() - start > prm.time_budget_s:
+            dropped["not_drawn"] += prm.candidates - k  # the draw's share of the time budget is spent
+            break
+        rng, reg, scale, text = random.Random(f"{seed}:{problem_id}:{k}"), regime(k), 1.0, None
+        redraws = 0
+        for _ in range(REDRAWS + SCALE_STEPS):
+            try:
+                text = TemplateDraw(sp, rng, reg, scale, prm.max_input_bytes).render()
+                size = len(text.encode())
+            except TooLarge as exc:
+                size = exc.estimate
+            if size > prm.max_input_bytes:
+                scale *= 0.9 * prm.max_input_bytes / size
+                text = None
+                continue
+            aligned = F.align(sp.template, split_input(text))
+            if aligned is not None and not F.check(sp.facts, aligned):
+                break
+            text = None
+            redraws += 1
+            if redraws > (LARGE_REDRAWS if size > LARGE else REDRAWS):
+                break
+        if text is None:
+            dropped["out_of_spec" if scale == 1.0 else "too_large"] += 1
+        elif text in seen:
+            dropped["duplicate"] += 1
+        else:
+            seen.add(text)
+            kept.append((reg, text))
+    return kept, dropped

@@ -1,0 +1,168 @@
+"""Validation of generated tests by the problem's Accepted programs, and the held-out cross-check.
+
+CodeNet's Accepted programs passed the judge's hidden tests, so a generated test that one of them fails is wrong
+(out of the statement's constraints, or too slow for the real limits). Per problem:
+1. Split: the distinct (normalised code) Accepted Python 3 programs, in a seeded order; `heldout_fraction` of
+   them (at least one when enough remain) are held out; from the rest up to `validators` are chosen for
+   diversity of their code (greedy: each next one shares the fewest identifiers with those chosen).
+2. Screening on the problem's own sample tests. An Accepted program that runs to the end and prints something
+   the judge does not accept there means the problem accepts several answers (a special judge): no generated
+   tests for it. Programs that crash or time out on a sample (another Python, a missing module) are left out.
+3. A candidate is kept only when every validator finishes it within the time limit (x `max_time_fraction`)
+   and memory limit and all print the same output under the judge's comparison; that output is the expected
+   one. Else it is rejected with the first reason (crash, timeout, memory, slow, disagreement, sandbox_error).
+4. Cross-check: the held-out programs that pass the samples are judged on the kept tests; a problem where one
+   fails loses its generated tests (report.json and summary.json say which).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+from pipeline import codenet, params as P
+from sandbox import Job, Limits, Sandbox, compare_output
+
+GENERATED = "generated"
+SAMPLE_SOURCES = ("derived", "statement")
+SOURCES = SAMPLE_SOURCES + (GENERATED,)
+REJECT_REASONS = ("crash", "timeout", "memory", "slow", "disagreement", "sandbox_error")
+SCREEN_FACTOR = 2  # diversity is chosen among at most validators x this many programs
+_STATUS_REASON = {"Time Limit Exceeded": "timeout", "Memory Limit Exceeded": "memory", "Sandbox Error": "sandbox_error"}
+# Output sections that say several answers are right (the judge then is a special judge).
+_MANY_ANSWERS = re.compile(r"(any of them|print any|output any|if there are (multiple|several|more than one)"
+                           r"|いずれを出力|どれを出力|複数存在する場合)", re.IGNORECASE)
+
+
+def stable_key(seed: int, key: str) -> str:
+    return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
+
+
+def split_programs(accepted: list[dict], prm: P.TestsParams, seed: int) -> tuple[list[dict], list[dict]]:
+    """(validator candidates in diversity order, held-out programs) from dicts with submission_id, code,
+    code_hash. Distinct code only; the split and the order are functions of the seed."""
+    order, hashes = [], set()
+    for sub in sorted(accepted, key=lambda s: stable_key(seed, s["submission_id"])):
+        if sub["code_hash"] not in hashes:
+            hashes.add(sub["code_hash"])
+            order.append(sub)
+    n = len(order)
+    held = 0
+    if prm.heldout_fraction > 0 and n > prm.min_validators:
+        held = min(max(1, round(prm.heldout_fraction * n)), n - prm.min_validators)
+    heldout, rest = order[:held], order[held:]
+    return diverse(rest[: prm.validators * SCREEN_FACTOR]), heldout
+
+
+def _identifiers(code: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[A-Za-z_]\w*", codenet.normalise_code(code)))
+
+
+def diverse(programs: list[dict]) -> list[dict]:
+    """Programs reordered so that each next one is the least similar (max over those already chosen of the
+    Jaccard similarity of identifier sets) to those before it; ties keep the given (seeded) order."""
+    if not programs:
+        return []
+    sets = [_identifiers(p["code"]) for p in programs]
+    chosen, left = [0], list(range(1, len(programs)))
+    nearest = [_jaccard(sets[0], sets[i]) for i in range(len(programs))]
+    while left:
+        best = min(left, key=lambda i: (nearest[i], i))
+        left.remove(best)
+        chosen.append(best)
+        for i in left:
+            nearest[i] = max(nearest[i], _jaccard(sets[best], sets[i]))
+    return [programs[i] for i in chosen]
+
+
+def _jaccard(a: frozenset, b: frozenset) -> float:
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def many_answers(statement: str) -> bool:
+    """Whether the statement says several outputs are accepted."""
+    return bool(_MANY_ANSWERS.search(statement or ""))
+
+
+def screen(box: Sandbox, programs: list[dict], tests: tuple, limits: Limits, tolerance: float
+           ) -> tuple[list[dict], list[dict], list[dict]]:
+    """(pass the samples, run to the end but print a rejected output, crash or exceed a limit)."""
+    if not programs:
+        return [], [], []
+    if not tests:
+        return list(programs), [], []
+    verdicts = dict(box.judge_many(Job(p["code"], tests, limits, tolerance, False) for p in programs))
+    ok, wrong, failed = [], [], []
+    for i, p in enumerate(programs):
+        v = verdicts[i].verdict
+        (ok if v == "Accepted" else wrong if v in ("Wrong Answer", "WA: Presentation Error") else failed).append(p)
+    return ok, wrong, failed
+
+
+def agreed_output(outputs: list[bytes], tolerance: float) -> str | None:
+    """The expected output when every output is accepted against the first one's text, else None."""
+    if not outputs:
+        return None
+    first = outputs[0].decode("utf-8", errors="replace")
+    if any(compare_output(out, first, tolerance) != "Accepted" for out in outputs[1:]):
+        return None
+    return codenet.normalise_test_text(first)
+
+
+def validate_input(box: Sandbox, codes: list[str], text: str, limits: Limits, tolerance: float,
+                   prm: P.TestsParams) -> tuple[str, str | None]:
+    """("kept", expected output) or (rejection reason, None) for one candidate input; the validators run in
+    order and the first crash, limit or slow run rejects it without running the rest."""
+    outputs = []
+    for code in codes:
+        result = box.run(code, text.encode(), limits)
+        if result.status != "OK":
+            return _STATUS_REASON.get(result.status, "crash"), None
+        if result.cpu_ms > prm.max_time_fraction * limits.time_ms:
+            return "slow", None
+        outputs.append(result.stdout)
+    expected = agreed_output(outputs, tolerance)
+    return ("kept", expected) if expected is not None else ("disagreement", None)
+
+
+def validate_candidates(box: Sandbox, codes: list[str], candidates: list[tuple[str, str]], limits: Limits,
+                        tolerance: float, prm: P.TestsParams, workers: int) -> tuple[list[dict], Counter, str | None]:
+    """Validate (regime, input) candidates in order, `workers` at a time, until max_tests are kept or
+    time_budget_s is spent. Returns the kept tests ({input, output, source}), outcome counts (kept, surplus,
+    rejection reasons, not_validated, kept_<regime>) and what stopped validation early, if anything."""
+    tests, counts, stopped = [], Counter(), None
+    start = time.monotonic()
+    with ThreadPoolExecutor(workers, thread_name_prefix="validate") as pool:
+        for first in range(0, len(candidates), workers):
+            if len(tests) >= prm.max_tests:
+                stopped = "max_tests"
+            elif time.monotonic() - start > prm.time_budget_s:
+                stopped = "time_budget"
+            if stopped:
+                counts["not_validated"] += len(candidates) - first
+                break
+            window = candidates[first: first + workers]
+            results = pool.map(lambda c: validate_input(box, codes, c[1], limits, tolerance, prm), window)
+            for (regime, text), (outcome, expected) in zip(window, results):
+                if outcome != "kept":
+                    counts[outcome] += 1
+                    counts[f"rejected_{regime}"] += 1
+                elif len(tests) < prm.max_tests:
+                    counts["kept"] += 1
+                    counts[f"kept_{regime}"] += 1
+                    tests.append({"input": text, "output": expected, "source": GENERATED})
+                else:
+                    counts["surplus"] += 1
+    return tests, counts, stopped
+
+
+def cross_check(box: Sandbox, heldout: list[dict], tests: list[dict], limits: Limits, tolerance: float
+                ) -> tuple[int, list[str]]:
+    """(how many held-out programs were judged, ids of those that fail a kept test)."""
+    if not heldout or not tests:
+        return 0, []
+    pairs = tuple((t["input"], t["output"]) for t in tests)
+    verdicts = dict(box.judge_many(Job(p["code"], pairs, limits, tolerance) for p in heldout))
+    return len(heldout), [heldout[i]["submission_id"] for i, j in sorted(verdicts.items()) if j.verdict != "Accepted"]

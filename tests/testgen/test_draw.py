@@ -1,0 +1,96 @@
+"""Candidates drawn from the statement: inside every parsed fact, maximum sizes first, seeded (no programs run)."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline import params as P
+from pipeline.testgen import draw as D
+from pipeline.testgen import format as F
+from pipeline.testgen.layout import split_input
+
+# Maximum sizes scaled to 50 kB here: the draw is pure Python, and these tests are about facts, not sizes.
+PRM = P.TestsParams(candidates=16, max_input_bytes=50_000)
+
+
+def statement(fmt: str, constraints: str) -> str:
+    return (f"## Constraints\n\n{constraints}\n\n## Input\n\nInput is given from Standard Input in the following "
+            f"format:\n\n{fmt}\n\n## Output\n\nPrint it.\n")
+
+
+# Real statement shapes (paraphrased), with samples that alone would mislead a generator.
+CASES = {
+    # the issue's problem: a three-digit number made of 1 and 9 only
+    "digits": (statement("n", "100 \\leq n \\leq 999\n\nn is an integer consisting of digits `1` and `9`."),
+               ["119\n", "999\n"]),
+    "vector": (statement("N\nA_1 A_2 \\ldots A_N", "1 \\leq N \\leq 2 \\times 10^5\n\n1 \\leq A_i \\leq 10^9\n\n"
+                         "All values in input are integers."), ["3\n1 2 3\n"]),
+    "edges": (statement("N M\nA_1 B_1\n:\nA_M B_M", "2 \\leq N \\leq 10^5\n\n1 \\leq M \\leq 2 \\times 10^5\n\n"
+                        "1 \\leq A_i < B_i \\leq N"), ["3 2\n1 2\n2 3\n"]),
+    "string": (statement("S\nK", "1 \\leq |S| \\leq 100\n\nS consists of lowercase English letters.\n\n"
+                         "1 \\leq K \\leq |S|"), ["abc\n2\n"]),
+    "choices": (statement("N\nS_1\n\\vdots\nS_N", "1 \\leq N \\leq 10^5\n\nS_i is `AC`, `WA`, `TLE`, or `RE`."),
+                ["2\nAC\nWA\n"]),
+    "sorted": (statement("N\nA_1 A_2 ... A_N", "1 \\leq N \\leq 50\n\n0 \\leq A_1 < A_2 < \\cdots < A_N \\leq 100"),
+               ["3\n1 5 9\n"]),
+    "unconstrained": (statement("N\nS", "1 \\leq N \\leq 10"), ["3\nxyz\n"]),
+}
+
+
+def draw(name: str, seed: int = 1, prm: P.TestsParams = PRM):
+    text, samples = CASES[name]
+    sp = D.spec(text, samples)
+    assert sp.fits, sp.why_no_template
+    return sp, D.candidates(sp, samples, prm, seed, name)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_candidate_satisfies_every_parsed_fact(name):
+    sp, (candidates, _) = draw(name)
+    assert candidates
+    for _, text in candidates:
+        aligned = F.align(sp.template, split_input(text))
+        assert aligned is not None and F.check(sp.facts, aligned) == [], text[:200]
+
+
+def test_the_issues_digits_problem_draws_only_allowed_digits():
+    _, (candidates, _) = draw("digits")
+    assert {c for _, text in candidates for c in text.strip()} <= {"1", "9"}
+
+
+def test_the_first_candidates_are_of_maximum_size():
+    _, (candidates, _) = draw("vector", prm=P.TestsParams(candidates=3))
+    regime, text = candidates[0]
+    lines = split_input(text)
+    assert regime == "max" and int(lines[0][0]) == 200000 and len(lines[1]) == 200000
+    regime, text = candidates[1]
+    assert regime == "max_values" and set(split_input(text)[1]) == {"1000000000"}
+    assert candidates[2][0] == "min" and split_input(candidates[2][1]) == [["1"], ["1"]]
+
+
+def test_a_maximum_input_over_the_byte_limit_is_scaled_down_not_dropped():
+    prm = P.TestsParams(candidates=3, max_input_bytes=100_000)
+    _, (candidates, dropped) = draw("vector", prm=prm)
+    regime, text = candidates[0]
+    assert regime == "max" and len(text.encode()) <= 100_000 and int(split_input(text)[0][0]) > 5000
+    assert not dropped["too_large"]
+
+
+def test_a_variable_without_a_fact_keeps_what_the_samples_show():
+    sp, (candidates, _) = draw("unconstrained")
+    assert sp.unconstrained() == ["S"]
+    assert {split_input(t)[1][0] for _, t in candidates} == {"xyz"}
+
+
+def test_candidates_are_a_function_of_the_seed():
+    assert draw("edges", seed=1)[1] == draw("edges", seed=1)[1]
+    assert draw("edges", seed=1)[1][0] != draw("edges", seed=2)[1][0]
+
+
+def test_without_a_format_the_samples_layout_is_mutated_within_its_ranges():
+    sp = D.spec("## Input\n\nTwo integers a and b.\n", ["1 2\n", "5 7\n"])
+    assert not sp.fits and sp.why_no_template
+    candidates, _ = D.candidates(sp, ["1 2\n", "5 7\n"], PRM, 1, "p00001")
+    assert candidates and all(regime == "mutation" for regime, _ in candidates)
+    for _, text in candidates:
+        a, b = map(int, text.split())
+        assert 1 <= a <= 5 and 2 <= b <= 7
