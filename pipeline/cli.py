@@ -97,7 +97,7 @@ def train(
     problems: Path = typer.Option(Path("data/tests/problems.parquet"), help="online_rloo: problems with tests"),
 ):
     """Train the policy on the train split of groups.parquet (explicit loop, dvclive metrics, resumable)."""
-    from pipeline import train as stage
+    from pipeline.train import loop as stage
 
     stage.main(params, algorithm, groups, base, out, checkpoints, metrics, problems)
 

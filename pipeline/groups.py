@@ -74,7 +74,7 @@ def group_advantages(rewards: list[np.ndarray], prm: P.GroupsParams) -> list[np.
     """Advantages of the members of each group, given each group's rewards (shapes (G_k,)): leave-one-out
     baseline, scaled per ``advantage_scale`` (group: that group's std; batch: the std of every reward passed in,
     as TRL's scale_rewards="batch"; none), then clipped to ``advantage_clip``. The one rule for offline groups
-    (this stage) and online groups (pipeline.online); zero-variance groups are the caller's to drop."""
+    (this stage) and online groups (pipeline.train.online); zero-variance groups are the caller's to drop."""
     adv = [rloo_advantages(r) for r in rewards]
     if prm.advantage_scale == "group":
         adv = [scale_advantages(a, group_std(r), prm.epsilon) for a, r in zip(adv, rewards)]

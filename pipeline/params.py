@@ -479,7 +479,7 @@ class TrainParams:
     device: str = "auto"
     bf16: bool = True
     gradient_checkpointing: bool = False
-    # --- several GPUs (pipeline/distributed.py, docs/scaling.md) ---
+    # --- several GPUs (pipeline/train/distributed.py, docs/scaling.md) ---
     # Processes, one per GPU. 1: this process alone (no accelerate). N > 1: `coderl train` starts N processes
     # with `accelerate launch`; a step then takes batch_size x grad_accum x N sequences, the same update as one
     # process with grad_accum x N. device: cpu gives CPU processes (gloo; tests).

@@ -32,7 +32,8 @@ import pandas as pd
 import torch
 
 from pipeline import params as P
-from pipeline import train as T
+from pipeline.train.batches import Runtime, encode
+from pipeline.train.loss import completion_logits, token_logprobs
 from pipeline.codenet import normalise_code
 from pipeline.prompt import build_prompt
 
@@ -99,15 +100,15 @@ def score_programs(model, tokenizer, programs: Sequence[dict], batch_size: int, 
     int [n]; a program whose prompt + completion exceeds ``max_length`` tokens gets NaN and count 0. Batches of
     ``batch_size`` programs, a problem's programs behind one copy of its prompt."""
     rows = [{**p, "advantage": 1.0} for p in programs]
-    examples, _ = T.encode(rows, tokenizer, 2**62, "sft")  # every row, in order; the length cut is below
+    examples, _ = encode(rows, tokenizer, 2**62, "sft")  # every row, in order; the length cut is below
     fits = [k for k, e in enumerate(examples) if len(e.ids) <= max_length]
     total = np.full(len(examples), np.nan)
     count = np.zeros(len(examples), dtype=np.int64)
     was_training = model.training
     model.eval()
-    rt = T.Runtime(device, nullcontext, tokenizer.pad_token_id, batch_size, share_prompts=True)
+    rt = Runtime(device, nullcontext, tokenizer.pad_token_id, batch_size, share_prompts=True)
     for idx, batch in rt.batches(examples, fits):
-        logp = T.token_logprobs(T.completion_logits(model, batch), batch.targets)  # [N, L] float32
+        logp = token_logprobs(completion_logits(model, batch), batch.targets)  # [N, L] float32
         sums = (logp.double() * batch.mask).sum(1).cpu().numpy()
         for row, k in enumerate(idx):
             total[k], count[k] = sums[row], examples[k].n_completion

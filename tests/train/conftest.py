@@ -8,7 +8,7 @@ import pytest
 
 from pipeline import params as P
 from pipeline import tables
-from pipeline import train as T
+from pipeline.train.batches import accepted_path
 from pipeline.prompt import build_prompt
 from tests.conftest import REPO
 
@@ -47,7 +47,7 @@ def write_groups(path: Path, rows: list[dict], extra_accepted: list[dict] = ()) 
     (one per submission) plus ``extra_accepted`` (Accepted programs in no group)."""
     tables.write_table(tables.from_rows(rows, tables.GROUPS), path, tables.GROUPS)
     accepted = {r["submission_id"]: r for r in [*rows, *extra_accepted] if r["verdict"] == "Accepted"}
-    tables.write_table(tables.from_rows(list(accepted.values()), tables.ACCEPTED), T.accepted_path(path),
+    tables.write_table(tables.from_rows(list(accepted.values()), tables.ACCEPTED), accepted_path(path),
                        tables.ACCEPTED)
     return path
 

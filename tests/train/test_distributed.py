@@ -15,9 +15,10 @@ import torch
 import yaml
 from safetensors.torch import load_file
 
-from pipeline import distributed as D
 from pipeline import params as P
-from pipeline import train as T
+from pipeline.train import distributed, loop
+from pipeline.train.batches import collate, encode, select_rows
+from pipeline.train.loss import denominator, step_denominator
 from tests.conftest import REPO
 from tests.train.conftest import GOOD_SUM, SUM, groups_rows, params, row, write_groups
 
@@ -62,7 +63,7 @@ def groups(tmp_path_factory) -> Path:
 
 
 def one_process(root: Path, base: Path, groups: Path, **overrides) -> Path:
-    T.train(params(**overrides), LR, SEED, "rloo", groups, base, root / "model", root / "ckpt", root / "metrics")
+    loop.train(params(**overrides), LR, SEED, "rloo", groups, base, root / "model", root / "ckpt", root / "metrics")
     return root
 
 
@@ -77,21 +78,21 @@ def worker(rank: int, port: int, root: Path, base: Path, groups: Path) -> None:
                       LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE="2")
     torch.set_num_threads(1)
     held = {}
-    gather = D.Parallel.final_model
+    gather = distributed.Parallel.final_model
 
     def hold(self, model, rebuild):  # the parameters this process ends with
-        held.update({n: p.detach().clone() for n, p in D.unwrap(model).named_parameters()})
+        held.update({n: p.detach().clone() for n, p in distributed.unwrap(model).named_parameters()})
         return gather(self, model, rebuild)
 
-    D.Parallel.final_model = hold
+    distributed.Parallel.final_model = hold
     prm = params(**TWO, checkpoint_every=1, keep_checkpoints=2)
-    T.train(prm, LR, SEED, "rloo", groups, base, root / "model", root / "ckpt", root / "metrics")
+    loop.train(prm, LR, SEED, "rloo", groups, base, root / "model", root / "ckpt", root / "metrics")
     torch.save(held, root / f"rank{rank}.pt")
     torch.distributed.barrier()
     if rank == 0:
         (root / "ckpt" / "step-00000002.pt").unlink()
     torch.distributed.barrier()
-    T.train(prm, LR, SEED, "rloo", groups, base, root / "resumed", root / "ckpt", root / "metrics")
+    loop.train(prm, LR, SEED, "rloo", groups, base, root / "resumed", root / "ckpt", root / "metrics")
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +155,7 @@ def test_coderl_train_launches_the_processes_itself(tmp_path, tiny_model_dir, gr
     monkeypatch.chdir(REPO)  # `python -m pipeline` in the launched processes imports this checkout
     params_path = write_params(tmp_path / "params.yaml", **TWO, **LORA_KL)
     root = tmp_path / "two"
-    summary = T.main(params_path, "rloo", groups, tiny_model_dir, root / "model", root / "ckpt", root / "metrics")
+    summary = loop.main(params_path, "rloo", groups, tiny_model_dir, root / "model", root / "ckpt", root / "metrics")
     assert summary["steps"] == 2 and summary["examples"] == 5
     one = one_process(tmp_path / "one", tiny_model_dir, groups, **ONE, **LORA_KL)
     assert_close(weights(root / "model"), weights(one / "model"))
@@ -168,23 +169,23 @@ def test_coderl_train_launches_the_processes_itself(tmp_path, tiny_model_dir, gr
 
 def test_rank_share_splits_a_step_and_pads_the_short_process():
     step = [[0, 1], [2, 3], [4]]
-    assert D.rank_share(step, 0, 2) == [([0, 1], 1.0), ([4], 1.0)]
-    assert D.rank_share(step, 1, 2) == [([2, 3], 1.0), ([0, 1], 0.0)]  # reruns the first with weight 0
-    assert D.rank_share(step, 0, 1) == [(idx, 1.0) for idx in step]  # one process: the whole step
+    assert distributed.rank_share(step, 0, 2) == [([0, 1], 1.0), ([4], 1.0)]
+    assert distributed.rank_share(step, 1, 2) == [([2, 3], 1.0), ([0, 1], 0.0)]  # reruns the first with weight 0
+    assert distributed.rank_share(step, 0, 1) == [(idx, 1.0) for idx in step]  # one process: the whole step
 
 
 def test_step_denominator_equals_that_of_the_collated_micro_batches(tokenizer, groups):
     from pipeline import tables
 
-    rows, _ = T.select_rows(tables.read_table(groups, tables.GROUPS), "rloo", "train")
-    examples, _ = T.encode(rows, tokenizer, 4096, "rloo")
-    batches = [T.collate(examples[:2], tokenizer.pad_token_id), T.collate(examples[2:], tokenizer.pad_token_id)]
+    rows, _ = select_rows(tables.read_table(groups, tables.GROUPS), "rloo", "train")
+    examples, _ = encode(rows, tokenizer, 4096, "rloo")
+    batches = [collate(examples[:2], tokenizer.pad_token_id), collate(examples[2:], tokenizer.pad_token_id)]
     for norm in ("sequence", "token"):
-        assert T.step_denominator(examples, norm) == T.denominator(batches, norm)
+        assert step_denominator(examples, norm) == denominator(batches, norm)
 
 
 def test_launch_command_reruns_the_command_as_n_processes():
-    cmd = D.launch_command(params(num_processes=4, device="cuda"), ["train", "--out", "m"], cpu=False, port=29555)
+    cmd = distributed.launch_command(params(num_processes=4, device="cuda"), ["train", "--out", "m"], cpu=False, port=29555)
     assert cmd[1:3] == ["-m", "accelerate.commands.launch"]
     assert cmd[cmd.index("--num_processes") + 1] == "4" and cmd[cmd.index("--main_process_port") + 1] == "29555"
     assert "--multi_gpu" in cmd and "--num_cpu_threads_per_process" not in cmd
@@ -192,14 +193,14 @@ def test_launch_command_reruns_the_command_as_n_processes():
 
 
 def test_launch_command_shares_the_cores_among_cpu_processes():
-    cmd = D.launch_command(params(num_processes=2), ["train"], cpu=True, cpus=16)
+    cmd = distributed.launch_command(params(num_processes=2), ["train"], cpu=True, cpus=16)
     assert cmd[cmd.index("--num_cpu_threads_per_process") + 1] == "8"
 
 
 def test_launch_command_is_accepted_by_accelerate():
     from accelerate.commands.launch import launch_command_parser
 
-    cmd = D.launch_command(params(num_processes=2), ["train", "--out", "m"], cpu=True)
+    cmd = distributed.launch_command(params(num_processes=2), ["train", "--out", "m"], cpu=True)
     args = launch_command_parser().parse_args(cmd[3:])
     assert args.multi_gpu and args.num_processes == 2 and args.module
     assert args.training_script == "pipeline" and args.training_script_args == ["train", "--out", "m"]
@@ -208,36 +209,36 @@ def test_launch_command_is_accepted_by_accelerate():
 def test_needs_launch_only_outside_a_launched_process(monkeypatch):
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     monkeypatch.delenv("LOCAL_RANK", raising=False)
-    assert D.needs_launch(params(num_processes=2)) and not D.needs_launch(params(num_processes=1))
+    assert distributed.needs_launch(params(num_processes=2)) and not distributed.needs_launch(params(num_processes=1))
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("LOCAL_RANK", "1")
-    assert not D.needs_launch(params(num_processes=2))
+    assert not distributed.needs_launch(params(num_processes=2))
 
 
 def test_a_launch_of_another_size_than_the_params_fails(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "4")
     monkeypatch.setenv("LOCAL_RANK", "0")
     with pytest.raises(P.ParamsError, match=r"train\.num_processes = 2 .*set train\.num_processes: 4"):
-        D.setup(params(num_processes=2), torch.device("cpu"))
+        distributed.setup(params(num_processes=2), torch.device("cpu"))
 
 
 def test_several_processes_without_a_launcher_fail(monkeypatch):
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     with pytest.raises(P.ParamsError, match=r"train\.num_processes = 2 .*coderl train"):
-        D.setup(params(num_processes=2), torch.device("cpu"))
+        distributed.setup(params(num_processes=2), torch.device("cpu"))
 
 
 def test_fsdp_plugin_follows_the_params():
     from torch.distributed.fsdp import CPUOffloadPolicy
 
-    plugin = D.fsdp_plugin(params(distributed="fsdp", fsdp_sharding="shard_grad_op", fsdp_cpu_offload=True,
+    plugin = distributed.fsdp_plugin(params(distributed="fsdp", fsdp_sharding="shard_grad_op", fsdp_cpu_offload=True,
                                   fsdp_wrap_layers=("LlamaDecoderLayer",)))
     assert plugin.fsdp_version == 2 and plugin.reshard_after_forward is False
     assert isinstance(plugin.cpu_offload, CPUOffloadPolicy)
     assert plugin.transformer_cls_names_to_wrap == ["LlamaDecoderLayer"]
     assert plugin.mixed_precision_policy.param_dtype == torch.bfloat16
     assert plugin.mixed_precision_policy.reduce_dtype == torch.float32
-    default = D.fsdp_plugin(params(distributed="fsdp", bf16=False))
+    default = distributed.fsdp_plugin(params(distributed="fsdp", bf16=False))
     assert default.reshard_after_forward is True and default.transformer_cls_names_to_wrap is None
     assert default.mixed_precision_policy is None
 
@@ -260,8 +261,8 @@ def test_fsdp_on_cpu_processes_is_refused():
 
 def test_online_rloo_on_several_processes_is_refused_before_any_launch(tmp_path, monkeypatch):
     launched = []
-    monkeypatch.setattr(D, "launch", lambda *a, **k: launched.append(a))
+    monkeypatch.setattr(distributed, "launch", lambda *a, **k: launched.append(a))
     params_path = write_params(tmp_path / "params.yaml", num_processes=2)
     with pytest.raises(P.ParamsError, match="train.num_processes = 2 with online_rloo.*num_processes: 1"):
-        T.main(params_path, "online_rloo", tmp_path / "g.parquet", tmp_path / "base", tmp_path / "out", None, None)
+        loop.main(params_path, "online_rloo", tmp_path / "g.parquet", tmp_path / "base", tmp_path / "out", None, None)
     assert not launched

@@ -1,4 +1,4 @@
-"""Online RLOO (pipeline/online.py) on a tiny random model: samples go through the real sandbox, rewards and
+"""Online RLOO (pipeline/train/online.py) on a tiny random model: samples go through the real sandbox, rewards and
 advantages come from the rewards and groups stages' functions, the loss is train.batch_loss, a step with signal
 updates the policy, a step without does not, a crash resumes exactly, and every algorithm writes a cost report.
 
@@ -21,14 +21,15 @@ import torch
 from safetensors.torch import load_file
 
 from pipeline import evaluate as E
-from pipeline import groups as G
-from pipeline import online as O
 from pipeline import params as P
-from pipeline import rewards as R
 from pipeline import tables
-from pipeline import train as T
+from pipeline.groups import group_advantages
 from pipeline.model import load_model
 from pipeline.prompt import build_prompt, render_prompt
+from pipeline.rewards import compute_rewards
+from pipeline.train import loop
+from pipeline.train import online as online_source
+from pipeline.train.online import OnlineInputs, step_problems
 from tests.train.conftest import params
 
 PER_STEP, GROUP = 2, 4
@@ -81,17 +82,17 @@ def problems_path(tmp_path) -> Path:
     return path
 
 
-def inputs(problems_path: Path, temperature: float = 1.0, **groups) -> O.OnlineInputs:
+def inputs(problems_path: Path, temperature: float = 1.0, **groups) -> OnlineInputs:
     sampling = dataclasses.replace(P.EvaluateParams(), n=1, k=(1,), temperature=temperature, top_p=1.0,
                                    max_new_tokens=1, batch_size=8)
-    return O.OnlineInputs(problems_path, P.OnlineParams(problems_per_step=PER_STEP), sampling,
+    return OnlineInputs(problems_path, P.OnlineParams(problems_per_step=PER_STEP), sampling,
                           P.ExecuteParams(workers=1), P.RewardsParams(),
                           dataclasses.replace(P.GroupsParams(), group_size=GROUP, **groups))
 
 
 def run(tmp_path, model_dir, groups_path, online, algorithm="online_rloo", name="run", steps=1, **overrides):
     out = tmp_path / name
-    summary = T.train(params(max_steps=steps, batch_size=8, **overrides), 1e-2, 0, algorithm, groups_path,
+    summary = loop.train(params(max_steps=steps, batch_size=8, **overrides), 1e-2, 0, algorithm, groups_path,
                       model_dir, out / "model", out / "ckpt", out / "metrics", online)
     return out, summary
 
@@ -120,14 +121,14 @@ def losses(monkeypatch):
     """The advantages of every training micro-batch that went through train.batch_loss (validation, which runs
     without gradients, is left out)."""
     seen = []
-    real = T.batch_loss
+    real = loop.batch_loss
 
     def spy(model, batch, *args, **kwargs):
         if torch.is_grad_enabled():
             seen.append(batch.advantages.clone())
         return real(model, batch, *args, **kwargs)
 
-    monkeypatch.setattr(T, "batch_loss", spy)
+    monkeypatch.setattr(loop, "batch_loss", spy)
     return seen
 
 
@@ -177,7 +178,9 @@ def test_the_loss_is_batch_loss_with_the_rewards_and_groups_stages_advantages(
 def test_rewards_and_advantages_come_from_the_stage_functions(tmp_path, policy_dir, groups_path, problems_path,
                                                               monkeypatch):
     calls = Counter()
-    for module, name in ((R, "compute_rewards"), (G, "group_advantages")):
+    # The online source calls the rewards and groups stages' own functions (the names it imported are theirs).
+    assert online_source.compute_rewards is compute_rewards and online_source.group_advantages is group_advantages
+    for module, name in ((online_source, "compute_rewards"), (online_source, "group_advantages")):
         real = getattr(module, name)
 
         def spy(*args, _real=real, _name=name, **kwargs):
@@ -192,14 +195,14 @@ def test_rewards_and_advantages_come_from_the_stage_functions(tmp_path, policy_d
 def test_samples_are_scored_at_their_sampling_temperature(tmp_path, policy_dir, groups_path, problems_path,
                                                          monkeypatch):
     configs = []
-    real = T.batch_loss
+    real = loop.batch_loss
 
     def spy(model, batch, cfg, *args, **kwargs):
         if torch.is_grad_enabled():
             configs.append(cfg)
         return real(model, batch, cfg, *args, **kwargs)
 
-    monkeypatch.setattr(T, "batch_loss", spy)
+    monkeypatch.setattr(loop, "batch_loss", spy)
     run(tmp_path, policy_dir, groups_path, inputs(problems_path, temperature=0.7), steps=1)
     assert configs and {c.temperature for c in configs} == {0.7}
 
@@ -282,13 +285,13 @@ def test_resume_after_a_crash_ends_with_the_uninterrupted_run_params(tmp_path, p
 
 def test_step_problems_is_a_seeded_cover_of_the_problems_per_epoch():
     n, per_step = 7, 3
-    steps = [O.step_problems(n, per_step, s, seed=5) for s in range(6)]  # 2 epochs of 3 steps
-    assert steps == [O.step_problems(n, per_step, s, seed=5) for s in range(6)]  # a pure function of the step
+    steps = [step_problems(n, per_step, s, seed=5) for s in range(6)]  # 2 epochs of 3 steps
+    assert steps == [step_problems(n, per_step, s, seed=5) for s in range(6)]  # a pure function of the step
     assert all(len(set(s)) == per_step for s in steps)
     for epoch in (steps[:3], steps[3:]):
         assert set().union(*map(set, epoch)) == set(range(n))
     assert steps[:3] != steps[3:]  # each epoch its own order
-    assert steps != [O.step_problems(n, per_step, s, seed=6) for s in range(6)]
+    assert steps != [step_problems(n, per_step, s, seed=6) for s in range(6)]
 
 
 def test_online_rloo_needs_its_inputs_and_enough_problems(tmp_path, policy_dir, groups_path, problems_path):

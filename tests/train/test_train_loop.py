@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+from contextlib import nullcontext
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from pipeline import train as T
+from pipeline.train import loop
+from pipeline.train.batches import Runtime, encode
+from pipeline.train.loss import loss_config, snapshot_logprobs
 from pipeline.model import load_model
 from tests.train.conftest import BAD_SUM, GOOD_SUM, SUM, params, row, write_groups
 
@@ -19,15 +22,15 @@ def weights(model_dir):
 
 
 def completion_logprob(model, tokenizer, prompt: str, code: str) -> float:
-    (ex,), _ = T.encode([{"prompt": prompt, "completion": code, "advantage": 0.0, "group_id": "g",
+    (ex,), _ = encode([{"prompt": prompt, "completion": code, "advantage": 0.0, "group_id": "g",
                           "submission_id": "s"}], tokenizer, 4096, "rloo")
-    rt = T.Runtime(torch.device("cpu"), T.nullcontext, tokenizer.pad_token_id, 1, False)
-    return float(T.snapshot_logprobs(model, [ex], [0], rt)[0].sum())
+    rt = Runtime(torch.device("cpu"), nullcontext, tokenizer.pad_token_id, 1, False)
+    return float(snapshot_logprobs(model, [ex], [0], rt)[0].sum())
 
 
 def run(tmp_path, tiny_model_dir, groups, algorithm="rloo", lr=1e-3, name="run", **overrides):
     out = tmp_path / name
-    summary = T.train(params(**overrides), lr, 0, algorithm, groups, tiny_model_dir, out / "model", out / "ckpt",
+    summary = loop.train(params(**overrides), lr, 0, algorithm, groups, tiny_model_dir, out / "model", out / "ckpt",
                       out / "metrics")
     return out, summary
 
@@ -47,7 +50,7 @@ def test_lora_step_changes_only_the_adapters(tmp_path, tiny_model_dir, groups_pa
     def keep(model, *args, **kwargs):  # the policy as the loop leaves it, before merging
         captured.update({k: v.detach().clone() for k, v in model.named_parameters()})
 
-    monkeypatch.setattr(T, "save_policy", keep)
+    monkeypatch.setattr(loop, "save_policy", keep)
     run(tmp_path, tiny_model_dir, groups_path, max_steps=1, finetune="lora", lora_r=4, lora_dropout=0.0)
     base = weights(tiny_model_dir)
     lora = {k: v for k, v in captured.items() if "lora_" in k}
@@ -85,7 +88,7 @@ def test_guard_bounds_the_fall_of_a_negative_program(tmp_path, tiny_model_dir, t
     """Plain REINFORCE on a lone negative program pushes its log-prob down without end; the default guard
     (ratio clip 0.2 against the initial policy) stops it near n_tokens x log(0.8)."""
     groups = write_groups(tmp_path / "g.parquet", [row("p00001-g0", 0, SUM, BAD_SUM, "Wrong Answer", -0.3, -1.0)])
-    (ex,), _ = T.encode([{"prompt": SUM, "completion": BAD_SUM, "advantage": -1.0, "group_id": "g",
+    (ex,), _ = encode([{"prompt": SUM, "completion": BAD_SUM, "advantage": -1.0, "group_id": "g",
                           "submission_id": "s"}], tokenizer, 4096, "rloo")
     bound = ex.n_completion * torch.log(torch.tensor(0.8)).item()
     model = load_model(tiny_model_dir).eval()
@@ -108,18 +111,18 @@ def test_guard_bounds_the_fall_of_a_negative_program(tmp_path, tiny_model_dir, t
 
 def test_sft_and_rloo_run_the_same_loop_and_log_the_same_metrics(tmp_path, tiny_model_dir, groups_path, monkeypatch):
     calls = []
-    real = T.batch_loss
+    real = loop.batch_loss
 
     def spy(model, batch, cfg, denom, ref_model=None):
         calls.append(cfg)
         return real(model, batch, cfg, denom, ref_model)
 
-    monkeypatch.setattr(T, "batch_loss", spy)
+    monkeypatch.setattr(loop, "batch_loss", spy)
     names = {}
     for algorithm in ("sft", "rloo"):
         calls.clear()
         out, summary = run(tmp_path, tiny_model_dir, groups_path, algorithm=algorithm, name=algorithm, max_steps=2)
-        assert calls and calls[0] == T.loss_config(algorithm, params())
+        assert calls and calls[0] == loss_config(algorithm, params())
         assert (out / "model" / "config.json").exists()
         metrics = json.loads((out / "metrics" / "metrics.json").read_text())
         names[algorithm] = set(metrics)

@@ -8,7 +8,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from pipeline import train as T
+from pipeline.train import loop
 from tests.train.conftest import params
 
 SETTINGS = dict(max_steps=7, checkpoint_every=2, warmup_ratio=0.3, min_lr_ratio=0.1)
@@ -33,7 +33,7 @@ def crash_in_step(monkeypatch, step: int) -> None:
 
 
 def train(root, tiny_model_dir, groups_path, algorithm, lr=1e-2, **overrides):
-    T.train(params(**SETTINGS, **overrides), lr, 0, algorithm, groups_path, tiny_model_dir, root / "model", root / "ckpt",
+    loop.train(params(**SETTINGS, **overrides), lr, 0, algorithm, groups_path, tiny_model_dir, root / "model", root / "ckpt",
             root / "metrics")
     return load_file(str(root / "model" / "model.safetensors"))
 

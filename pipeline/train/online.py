@@ -2,8 +2,9 @@
 
 Online RL samples from the current policy and executes every sample at every step; offline RL executes the
 human programs once (the execute stage) and only optimises afterwards. This module is the online source of the
-training loop in pipeline/train.py: the loop, the loss (train.batch_loss / pg_loss) and the cost report are the
-offline ones. Per optimiser step, ``OnlineSource.step``:
+training loop in pipeline/train/loop.py, which receives it as a plug-in (``OnlineInputs.source``) and never
+imports this module: the loop, the loss (train.loss.batch_loss / pg_loss) and the cost report are the offline
+ones. Per optimiser step, ``OnlineSource.step``:
 
 1. picks ``online.problems_per_step`` train problems (with tests of the judged sources): a seeded permutation per
    epoch, cut in order, so step s always gets the same problems and a resumed run continues exactly;
@@ -20,7 +21,7 @@ offline ones. Per optimiser step, ``OnlineSource.step``:
 6. trains on the rendered prompt's ids followed by the completion's token ids exactly as they were sampled (the
    gradient of the sampled sequence, not of a re-tokenised program), batched and collated like offline rows.
 
-The samples are trained on once, right after they were drawn: see train.loss_config for why the ratio is 1.
+The samples are trained on once, right after they were drawn: see train.loss.loss_config for why the ratio is 1.
 """
 from __future__ import annotations
 
@@ -36,16 +37,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import evaluate as E
-from pipeline import groups as G
-from pipeline import model as M
-from pipeline import params as P
-from pipeline import rewards as R
-from pipeline import tables
-from pipeline import train as T
+from pipeline import evaluate, tables
 from pipeline.engine import open_judge
+from pipeline.groups import group_advantages, has_reward_variance
 from pipeline.judging import judgement_row
+from pipeline.model import load_tokenizer
+from pipeline.params import (EvaluateParams, ExecuteParams, GroupsParams, OnlineParams, RewardsParams, TrainParams,
+                             fail, load)
 from pipeline.prompt import build_prompt, extract_program, render_prompt
+from pipeline.rewards import compute_rewards
+from pipeline.train.batches import Example, Runtime, StepWork, train_advantage
+from pipeline.train.checkpoint import file_digest
+from pipeline.train.cost import Cost
+from pipeline.train.loss import LossConfig, denominator
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +62,21 @@ class OnlineInputs:
     """What online RL reads besides the train params: the problems (with tests) and four params sections."""
 
     problems_path: Path  # the tests stage's problems.parquet
-    online: P.OnlineParams
-    sampling: P.EvaluateParams  # temperature, top_p, max_new_tokens, batch_size (the rest is evaluation's)
-    execute: P.ExecuteParams
-    rewards: P.RewardsParams
-    groups: P.GroupsParams  # group_size, require_reward_variance, advantage_scale, advantage_clip, epsilon
+    online: OnlineParams
+    sampling: EvaluateParams  # temperature, top_p, max_new_tokens, batch_size (the rest is evaluation's)
+    execute: ExecuteParams
+    rewards: RewardsParams
+    groups: GroupsParams  # group_size, require_reward_variance, advantage_scale, advantage_clip, epsilon
+
+    def source(self, prm: TrainParams, base_dir: Path, rt: Runtime, seed: int) -> "OnlineSource":
+        """The loop's source of micro-batches (the loop calls this: it never imports this module)."""
+        return OnlineSource(self, prm, base_dir, rt, seed)
 
     def fingerprint(self) -> dict:
         """Everything here that changes what is trained (for the checkpoint fingerprint)."""
         s, g = self.sampling, self.groups
         return {
-            "problems": T.file_digest(Path(self.problems_path)),
+            "problems": file_digest(Path(self.problems_path)),
             "online": dataclasses.asdict(self.online),
             "sampling": [s.temperature, s.top_p, s.max_new_tokens, s.batch_size],
             "execute": {k: v for k, v in dataclasses.asdict(self.execute).items() if k not in JUDGE_RUNTIME_ONLY},
@@ -79,9 +87,9 @@ class OnlineInputs:
 
 def load_inputs(params_path: Path, problems_path: Path) -> OnlineInputs:
     return OnlineInputs(
-        Path(problems_path), P.load(P.OnlineParams, params_path), P.load(P.EvaluateParams, params_path),
-        P.load(P.ExecuteParams, params_path), P.load(P.RewardsParams, params_path),
-        P.load(P.GroupsParams, params_path),
+        Path(problems_path), load(OnlineParams, params_path), load(EvaluateParams, params_path),
+        load(ExecuteParams, params_path), load(RewardsParams, params_path),
+        load(GroupsParams, params_path),
     )
 
 
@@ -105,13 +113,13 @@ def sample_seed(seed: int, step: int, batch: int) -> int:
 class OnlineSource:
     """Micro-batches of online RLOO, sampled and judged step by step (see the module docstring)."""
 
-    def __init__(self, inputs: OnlineInputs, prm: "P.TrainParams", base_dir: Path, rt: "T.Runtime", seed: int):
+    def __init__(self, inputs: OnlineInputs, prm: TrainParams, base_dir: Path, rt: Runtime, seed: int):
         self.inputs, self.prm, self.rt, self.seed = inputs, prm, rt, seed
         self.table = tables.read_table(inputs.problems_path, tables.PROBLEMS)
         train_split = dataclasses.replace(inputs.sampling, splits=("train",), max_problems=0)
-        problems = E.select_problems(self.table, train_split, inputs.execute, seed)
+        problems = evaluate.select_problems(self.table, train_split, inputs.execute, seed)
         # Generation pads on the left; a tokenizer of its own keeps the one saved with the model untouched.
-        self.tokenizer = M.load_tokenizer(base_dir)
+        self.tokenizer = load_tokenizer(base_dir)
         self.tokenizer.padding_side = "left"
         prompts = [render_prompt(self.tokenizer, build_prompt(p["statement"] or "")) for p in problems]
         prompt_ids = self.tokenizer(prompts, add_special_tokens=False)["input_ids"]
@@ -127,7 +135,7 @@ class OnlineSource:
                              f"{list(inputs.execute.test_sources)} and a prompt shorter than train.max_length "
                              f"= {prm.max_length} tokens")
         if per_step > n:
-            P.fail("online", "problems_per_step", per_step, f"use at most the {n} train problems with tests")
+            fail("online", "problems_per_step", per_step, f"use at most the {n} train problems with tests")
         per_epoch = math.ceil(n / per_step)
         epochs = math.ceil(prm.max_steps / per_epoch) if prm.max_steps else prm.epochs
         self.total_steps = prm.max_steps or epochs * per_epoch
@@ -145,13 +153,13 @@ class OnlineSource:
     def fingerprint(self) -> dict:
         return self.inputs.fingerprint()
 
-    def start(self, model, cfg: "T.LossConfig", cost: "T.Cost") -> None:
+    def start(self, model, cfg: LossConfig, cost: Cost) -> None:
         """Sample with the params' settings only (the model's own generation config is put back by close, so
         the saved policy keeps it), and open the judge that every step uses."""
         self.norm = cfg.norm
         inner = model.get_base_model() if hasattr(model, "get_base_model") else model
         saved = inner.generation_config
-        E.plain_generation_config(inner)
+        evaluate.plain_generation_config(inner)
         self._stack.callback(setattr, inner, "generation_config", saved)
         t0 = time.perf_counter()
         self.box = self._stack.enter_context(open_judge(self.inputs.execute))
@@ -170,12 +178,12 @@ class OnlineSource:
         out = []
         with self.rt.autocast():
             for b, start in enumerate(range(0, len(texts), sampling.batch_size)):
-                out += E.generate_batch(model, self.tokenizer, texts[start:start + sampling.batch_size], sampling,
+                out += evaluate.generate_batch(model, self.tokenizer, texts[start:start + sampling.batch_size], sampling,
                                         sample=True, seed=sample_seed(self.seed, step, b))
         model.train(was_training)
         return out
 
-    def step(self, step: int, model, cost: "T.Cost") -> "T.StepWork":
+    def step(self, step: int, model, cost: Cost) -> StepWork:
         """The micro-batches of optimiser step ``step`` ([] when no group has unequal rewards) and per-step
         statistics to log; generation and execution time and counts are added to ``cost``."""
         indices = step_problems(len(self.problems), self.inputs.online.problems_per_step, step, self.seed)
@@ -191,7 +199,7 @@ class OnlineSource:
         t0 = time.perf_counter()
         programs = [extract_program(g.text) for g in generated]
         subset = self.table.filter(pc.is_in(self.table["problem_id"], value_set=pa.array(sorted(set(pids)))))
-        judgements = E.judge(pids, programs, subset, self.inputs.execute, progress=False, box=self.box)
+        judgements = evaluate.judge(pids, programs, subset, self.inputs.execute, progress=False, box=self.box)
         execution_s = time.perf_counter() - t0
         cost.generation_s += generation_s
         cost.execution_s += execution_s
@@ -203,7 +211,7 @@ class OnlineSource:
         verdicts = pd.DataFrame(
             [judgement_row({"submission_id": str(n), "problem_id": pid, "status": ""}, j)
              for n, (pid, j) in enumerate(zip(pids, judgements))], columns=tables.VERDICTS.names)
-        rewards = R.compute_rewards(verdicts, self.inputs.rewards)
+        rewards = compute_rewards(verdicts, self.inputs.rewards)
         reward_of = {int(sid): float(r) for sid, r in zip(rewards["submission_id"], rewards["reward"])}
 
         # Groups and advantages: the groups stage's rule.
@@ -213,14 +221,14 @@ class OnlineSource:
             r = np.array([reward_of[n] for n in members])
             if len(members) < 2:  # Sandbox Errors left no leave-one-out baseline
                 continue
-            if not G.has_reward_variance(r):
+            if not has_reward_variance(r):
                 zero_variance += 1
                 if self.inputs.groups.require_reward_variance:
                     continue
             kept.append((i, members, r))
-        if not any(G.has_reward_variance(r) for *_, r in kept):
+        if not any(has_reward_variance(r) for *_, r in kept):
             kept = []  # nothing to learn this step: no update
-        advantages = G.group_advantages([r for *_, r in kept], self.inputs.groups)
+        advantages = group_advantages([r for *_, r in kept], self.inputs.groups)
 
         examples, too_long = [], 0
         for (i, members, _), adv in zip(kept, advantages):
@@ -229,8 +237,8 @@ class OnlineSource:
                 if len(ids) > self.prm.max_length:
                     too_long += 1
                     continue
-                a = T.train_advantage(float(a), f"online step {step}, sample {n}")
-                examples.append(T.Example(tuple(ids), len(self.prompt_ids[i]), a, prompt_key=i))
+                a = train_advantage(float(a), f"online step {step}, sample {n}")
+                examples.append(Example(tuple(ids), len(self.prompt_ids[i]), a, prompt_key=i))
         # Micro-batches of train.batch_size, a problem's samples side by side (sharing one copy of the prompt).
         batches = [batch for _, batch in self.rt.batches(examples, range(len(examples)))]
 
@@ -251,5 +259,5 @@ class OnlineSource:
             "tokens_generated": tokens,
         }
         log.debug("online step %d: %s", step, info)
-        denom = T.denominator(batches, self.norm) if batches else 0
-        return T.StepWork(batches, [1.0] * len(batches), denom, info)
+        denom = denominator(batches, self.norm) if batches else 0
+        return StepWork(batches, [1.0] * len(batches), denom, info)

@@ -1,6 +1,6 @@
 """Training on several processes (one per GPU) with accelerate: DDP, or FSDP for models that do not fit one GPU.
 
-The loop in ``pipeline/train.py`` is one code path for any number of processes W; this module holds what differs
+The loop in ``pipeline/train/loop.py`` is one code path for any number of processes W; this module holds what differs
 between one process and W of them:
 
 - ``Single``: one process and no accelerate: the plain torch calls the loop always made (train.num_processes = 1).
@@ -40,7 +40,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from pipeline import params as P
+from pipeline.params import TrainParams, fail
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def launched_world() -> int | None:
     return int(os.environ["WORLD_SIZE"])
 
 
-def needs_launch(prm: "P.TrainParams") -> bool:
+def needs_launch(prm: TrainParams) -> bool:
     """True when train.num_processes > 1 and this process is not one of the launched ones: start them."""
     return prm.num_processes > 1 and launched_world() is None
 
@@ -166,16 +166,16 @@ SINGLE = Single()
 class Parallel:
     """One of train.num_processes processes: accelerate's Accelerator with DDP or FSDP2 (train.distributed)."""
 
-    def __init__(self, prm: "P.TrainParams", cpu: bool):
+    def __init__(self, prm: TrainParams, cpu: bool):
         from accelerate import Accelerator
         from accelerate.utils import DistributedDataParallelKwargs
 
         self.fsdp = prm.distributed == "fsdp"
         if self.fsdp and cpu:
-            P.fail("train", "distributed", prm.distributed,
+            fail("train", "distributed", prm.distributed,
                    "FSDP runs on CUDA GPUs only (accelerate has no FSDP for CPU processes); use ddp, or a GPU machine")
         if os.environ.get("ACCELERATE_USE_FSDP", "false").lower() == "true" and not self.fsdp:
-            P.fail("train", "distributed", prm.distributed,
+            fail("train", "distributed", prm.distributed,
                    "this process was launched with accelerate's --use_fsdp; set train.distributed: fsdp (the FSDP "
                    "settings are params.yaml's train.fsdp_*), or launch without --use_fsdp")
         self.accelerator = Accelerator(
@@ -188,7 +188,7 @@ class Parallel:
         )
         acc = self.accelerator
         if acc.num_processes != prm.num_processes:
-            P.fail("train", "num_processes", prm.num_processes,
+            fail("train", "num_processes", prm.num_processes,
                    f"the processes form a group of {acc.num_processes}; set train.num_processes: {acc.num_processes}")
         self.rank, self.world, self.is_main = acc.process_index, acc.num_processes, acc.is_main_process
         self.device = acc.device
@@ -271,7 +271,7 @@ def raw_optimizer(optimizer):
     return getattr(optimizer, "optimizer", optimizer)
 
 
-def fsdp_plugin(prm: "P.TrainParams"):
+def fsdp_plugin(prm: TrainParams):
     """accelerate's FSDP2 plugin from params.yaml (train.fsdp_*, bf16). Every field that accelerate would
     otherwise read from FSDP_* environment variables is set here: params.yaml is the one source."""
     from accelerate.utils import FullyShardedDataParallelPlugin
@@ -294,24 +294,24 @@ def fsdp_plugin(prm: "P.TrainParams"):
     )
 
 
-def setup(prm: "P.TrainParams", device: torch.device) -> Single | Parallel:
+def setup(prm: TrainParams, device: torch.device) -> Single | Parallel:
     """The loop's view of the processes: Single for train.num_processes = 1, else Parallel (this process must be
     one of the launched ones). Fails when the launch and params.yaml disagree on the number of processes."""
     world = launched_world()
     if world is not None and world != prm.num_processes:
-        P.fail("train", "num_processes", prm.num_processes,
+        fail("train", "num_processes", prm.num_processes,
                f"this process was launched as one of {world}; set train.num_processes: {world} (the global batch "
                "depends on it), or run `coderl train`, which starts the processes itself")
     if prm.num_processes == 1:
         return Single(device)
     if world is None:
-        P.fail("train", "num_processes", prm.num_processes,
+        fail("train", "num_processes", prm.num_processes,
                "more than one process needs a launcher: run `coderl train` (it starts them) or `accelerate launch "
                f"--num_processes {prm.num_processes} -m pipeline train ...`")
     return Parallel(prm, cpu=device.type == "cpu")
 
 
-def launch_command(prm: "P.TrainParams", args: Sequence[str], cpu: bool, port: int = 0,
+def launch_command(prm: TrainParams, args: Sequence[str], cpu: bool, port: int = 0,
                    cpus: int | None = None) -> list[str]:
     """``accelerate launch`` starting train.num_processes copies of ``python -m pipeline <args>`` on this machine.
 
@@ -329,10 +329,10 @@ def launch_command(prm: "P.TrainParams", args: Sequence[str], cpu: bool, port: i
     return cmd + ["-m", "pipeline", *args]
 
 
-def launch(prm: "P.TrainParams", args: Sequence[str], cpu: bool) -> None:
+def launch(prm: TrainParams, args: Sequence[str], cpu: bool) -> None:
     """Run ``args`` (a `coderl` command line) as train.num_processes processes and wait for them."""
     if not cpu and torch.cuda.device_count() < prm.num_processes:
-        P.fail("train", "num_processes", prm.num_processes,
+        fail("train", "num_processes", prm.num_processes,
                f"{torch.cuda.device_count()} GPUs are visible here; use at most that many (device: cpu starts CPU "
                "processes instead, for tests)")
     cmd = launch_command(prm, args, cpu)
