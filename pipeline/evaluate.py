@@ -22,7 +22,6 @@ import math
 import re
 import time
 from collections import Counter, defaultdict
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -31,6 +30,7 @@ import numpy as np
 
 from pipeline import params as P, tables
 from pipeline.atomic import write_text
+from pipeline import judging
 from pipeline.hashing import stable_hash
 from pipeline.prompt import build_prompt, extract_program, render_prompt
 from sandbox.judge import ACCEPTED, VERDICTS
@@ -387,37 +387,6 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# Judging
-
-
-def judge(problem_ids: Sequence[str], programs: Sequence[str], problems: "tables.pa.Table",
-          prm: "P.ExecuteParams", progress: bool = True, box=None) -> list:
-    """Judge programs[i] on problem problem_ids[i] exactly as the execute stage judges submissions (its tests,
-    limits x time factor, tolerance and stop-after-timeout rule); returns the Judgements in input order.
-
-    A (problem, program) pair that occurs twice is judged once: the verdict is a function of the pair, and
-    greedy or low-temperature sampling repeats programs often. ``box``: an open judge (``open_judge(prm)``)
-    to reuse across calls (online RL judges every step); None opens one for this call.
-    """
-    from tqdm import tqdm
-
-    from pipeline.engine import open_judge
-    from pipeline.judging import problem_judgings
-
-    per_problem = problem_judgings(problems, prm)
-    keys = list(zip(problem_ids, programs))
-    unique = list(dict.fromkeys(keys))
-    jobs = [per_problem[pid].job(program) for pid, program in unique]
-    results: list = [None] * len(jobs)
-    with open_judge(prm) if box is None else nullcontext(box) as box:
-        for index, judgement in tqdm(box.judge_many(jobs), total=len(jobs), desc="judge", unit="program",
-                                     disable=not progress):
-            results[index] = judgement
-    position = {key: i for i, key in enumerate(unique)}
-    return [results[position[key]] for key in keys]
-
-
-# ------------------------------------------------------------------------------------------------------------
 # The stage
 
 
@@ -491,7 +460,7 @@ def run(prm: "P.EvaluateParams", exec_prm: "P.ExecuteParams", seed: int, model_d
 
     programs = [extract_program(g.text) for g in generated]
     start = time.perf_counter()
-    judgements = judge([problems[r.problem]["problem_id"] for r in requests], programs, table, exec_prm, progress)
+    judgements = judging.judge([problems[r.problem]["problem_id"] for r in requests], programs, table, exec_prm, progress)
     judge_s = time.perf_counter() - start
     sandbox_errors = sum(j.verdict == "Sandbox Error" for j in judgements)
     if sandbox_errors:  # counted as failures (and reported in verdict_rates): pass@k is then a lower bound

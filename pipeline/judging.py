@@ -6,6 +6,8 @@
         stop-after-timeout rule
     ProblemJudging.job(code) --> sandbox Job --a judge (pipeline.engine.open_judge)--> Judgement
     judgement_row(submission, judgement) --> a row of the verdicts table (tables.VERDICTS)
+    judge(problem_ids, programs, problems, exe) --> the Judgements of many programs, each distinct (problem,
+        program) judged once (evaluation and online RL)
 
 The execute stage judges CodeNet's submissions this way; evaluation, online RL and test generation judge their
 programs with the same rules, so a verdict means the same thing everywhere. The judge's own rules (comparison,
@@ -13,10 +15,12 @@ limits enforcement) live in the sandbox; this module only decides what the sandb
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from pipeline import params as P
+from pipeline.engine import open_judge
 from sandbox import Job, Judgement, Limits
 
 if TYPE_CHECKING:
@@ -93,3 +97,27 @@ def judgement_row(sub: dict, j: Judgement) -> dict:
         "peak_memory_kb": j.peak_memory_kb,
         "error": j.error,
     }
+
+
+def judge(problem_ids: Sequence[str], programs: Sequence[str], problems: "pa.Table | Iterable[dict]",
+          exe: P.ExecuteParams, progress: bool = True, box=None) -> list[Judgement]:
+    """Judge programs[i] on problem problem_ids[i] exactly as the execute stage judges submissions (its tests,
+    limits x time factor, tolerance and stop-after-timeout rule); returns the Judgements in input order.
+
+    A (problem, program) pair that occurs twice is judged once: the verdict is a function of the pair, and
+    greedy or low-temperature sampling repeats programs often. ``box``: an open judge (``open_judge(exe)``)
+    to reuse across calls (online RL judges every step); None opens one for this call.
+    """
+    from tqdm import tqdm
+
+    per_problem = problem_judgings(problems, exe)
+    keys = list(zip(problem_ids, programs))
+    unique = list(dict.fromkeys(keys))
+    jobs = [per_problem[pid].job(program) for pid, program in unique]
+    results: list = [None] * len(jobs)
+    with open_judge(exe) if box is None else nullcontext(box) as box:
+        for index, judgement in tqdm(box.judge_many(jobs), total=len(jobs), desc="judge", unit="program",
+                                     disable=not progress):
+            results[index] = judgement
+    position = {key: i for i, key in enumerate(unique)}
+    return [results[position[key]] for key in keys]

@@ -11,7 +11,7 @@ ones. Per optimiser step, ``OnlineSource.step``:
 2. samples ``groups.group_size`` completions per problem from the current policy with the evaluate stage's code
    (evaluate.generate_batch) and sampling params (temperature, top_p, max_new_tokens, batch_size), seeded per
    (step, batch);
-3. extracts each program (prompt.extract_program) and judges it with evaluate.judge: the execute stage's sandbox
+3. extracts each program (prompt.extract_program) and judges it with judging.judge: the execute stage's sandbox
    and rules (`execute` params, the tests of the tests stage's problems table); one judge stays open for the run;
 4. rewards the verdicts with rewards.compute_rewards (same schema and weights; a Sandbox Error gets no reward and
    leaves its group; r_efficiency compares with the fastest Accepted sample of the same step and problem);
@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import evaluate, tables
+from pipeline import evaluate, judging, tables
 from pipeline.engine import open_judge
 from pipeline.groups import group_advantages, has_reward_variance
 from pipeline.judging import judgement_row
@@ -199,7 +199,7 @@ class OnlineSource:
         t0 = time.perf_counter()
         programs = [extract_program(g.text) for g in generated]
         subset = self.table.filter(pc.is_in(self.table["problem_id"], value_set=pa.array(sorted(set(pids)))))
-        judgements = evaluate.judge(pids, programs, subset, self.inputs.execute, progress=False, box=self.box)
+        judgements = judging.judge(pids, programs, subset, self.inputs.execute, progress=False, box=self.box)
         execution_s = time.perf_counter() - t0
         cost.generation_s += generation_s
         cost.execution_s += execution_s

@@ -20,7 +20,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from pipeline import evaluate as E
+from pipeline import judging
 from pipeline import params as P
 from pipeline import tables
 from pipeline.groups import group_advantages
@@ -103,16 +103,16 @@ def weights(model_dir: Path) -> dict:
 
 @pytest.fixture()
 def judged(monkeypatch):
-    """Every call of evaluate.judge (the sandbox), with its problems, programs and verdicts."""
+    """Every call of judging.judge (the sandbox), with its problems, programs and verdicts."""
     calls = []
-    real = E.judge
+    real = judging.judge
 
     def spy(problem_ids, programs, problems, prm, progress=True, box=None):
         out = real(problem_ids, programs, problems, prm, progress, box)
         calls.append((list(problem_ids), list(programs), [j.verdict for j in out]))
         return out
 
-    monkeypatch.setattr(E, "judge", spy)
+    monkeypatch.setattr(judging, "judge", spy)
     return calls
 
 
@@ -261,7 +261,7 @@ def test_resume_after_a_crash_ends_with_the_uninterrupted_run_params(tmp_path, p
                                                                     problems_path, monkeypatch):
     online = inputs(problems_path)
     straight, _ = run(tmp_path, policy_dir, groups_path, online, name="straight", steps=3, checkpoint_every=2)
-    real, calls = E.judge, {"n": 0}
+    real, calls = judging.judge, {"n": 0}
 
     def crash_in_third_step(*args, **kwargs):
         calls["n"] += 1
@@ -270,7 +270,7 @@ def test_resume_after_a_crash_ends_with_the_uninterrupted_run_params(tmp_path, p
         return real(*args, **kwargs)
 
     with monkeypatch.context() as m:
-        m.setattr(E, "judge", crash_in_third_step)
+        m.setattr(judging, "judge", crash_in_third_step)
         with pytest.raises(Crash):
             run(tmp_path, policy_dir, groups_path, online, name="crashed", steps=3, checkpoint_every=2)
     crashed = tmp_path / "crashed"
