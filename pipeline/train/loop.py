@@ -269,9 +269,10 @@ def main(params_path: Path, algorithm: str, groups: Path, base: Path, out: Path,
     checkpoints, metrics = checkpoints or Path("checkpoints") / algorithm, metrics or Path("metrics/train") / algorithm
     if distributed.needs_launch(prm):
         # train.num_processes > 1: start the processes (`accelerate launch`), each running this command again.
-        distributed.launch(prm, ["train", "--params", str(params_path), "--algorithm", algorithm, "--groups", str(groups),
-                       "--base", str(base), "--out", str(out), "--checkpoints", str(checkpoints),
-                       "--metrics", str(metrics)], cpu=pick_device(prm.device).type == "cpu")
+        distributed.launch(prm, ["train", "--params", str(params_path), "--algorithm", algorithm,
+                                 "--groups", str(groups), "--base", str(base), "--out", str(out),
+                                 "--checkpoints", str(checkpoints), "--metrics", str(metrics)],
+                           cpu=pick_device(prm.device).type == "cpu")
         return json.loads((Path(metrics) / "metrics.json").read_text())
     online = None
     if algorithm == "online_rloo":

@@ -9,8 +9,8 @@ ones. Per optimiser step, ``OnlineSource.step``:
 1. picks ``online.problems_per_step`` train problems (with tests of the judged sources): a seeded permutation per
    epoch, cut in order, so step s always gets the same problems and a resumed run continues exactly;
 2. samples ``groups.group_size`` completions per problem from the current policy with the evaluate stage's code
-   (evaluate.generate_batch) and sampling params (temperature, top_p, max_new_tokens, batch_size), seeded per
-   (step, batch);
+   (evaluate.generate.generate_batch) and sampling params (temperature, top_p, max_new_tokens, batch_size),
+   seeded per (step, batch);
 3. extracts each program (prompt.extract_program) and judges it with judging.judge: the execute stage's sandbox
    and rules (`execute` params, the tests of the tests stage's problems table); one judge stays open for the run;
 4. rewards the verdicts with rewards.compute_rewards (same schema and weights; a Sandbox Error gets no reward and
@@ -37,8 +37,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import evaluate, judging, tables
+from pipeline import judging, tables
 from pipeline.engine import open_judge
+from pipeline.evaluate.generate import generate_batch, plain_generation_config
+from pipeline.evaluate.problems import select_problems
 from pipeline.groups import group_advantages, has_reward_variance
 from pipeline.judging import judgement_row
 from pipeline.model import load_tokenizer
@@ -117,7 +119,7 @@ class OnlineSource:
         self.inputs, self.prm, self.rt, self.seed = inputs, prm, rt, seed
         self.table = tables.read_table(inputs.problems_path, tables.PROBLEMS)
         train_split = dataclasses.replace(inputs.sampling, splits=("train",), max_problems=0)
-        problems = evaluate.select_problems(self.table, train_split, inputs.execute, seed)
+        problems = select_problems(self.table, train_split, inputs.execute, seed)
         # Generation pads on the left; a tokenizer of its own keeps the one saved with the model untouched.
         self.tokenizer = load_tokenizer(base_dir)
         self.tokenizer.padding_side = "left"
@@ -159,7 +161,7 @@ class OnlineSource:
         self.norm = cfg.norm
         inner = model.get_base_model() if hasattr(model, "get_base_model") else model
         saved = inner.generation_config
-        evaluate.plain_generation_config(inner)
+        plain_generation_config(inner)
         self._stack.callback(setattr, inner, "generation_config", saved)
         t0 = time.perf_counter()
         self.box = self._stack.enter_context(open_judge(self.inputs.execute))
@@ -178,7 +180,7 @@ class OnlineSource:
         out = []
         with self.rt.autocast():
             for b, start in enumerate(range(0, len(texts), sampling.batch_size)):
-                out += evaluate.generate_batch(model, self.tokenizer, texts[start:start + sampling.batch_size], sampling,
+                out += generate_batch(model, self.tokenizer, texts[start:start + sampling.batch_size], sampling,
                                         sample=True, seed=sample_seed(self.seed, step, b))
         model.train(was_training)
         return out

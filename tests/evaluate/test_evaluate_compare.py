@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline import tables
-from pipeline.evaluate import compare, summarise
+from pipeline.evaluate.compare import compare
+from pipeline.evaluate.metrics import summarise
 
 
 def metrics_of(accepted: int) -> dict:

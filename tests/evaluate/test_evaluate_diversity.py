@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from pipeline.evaluate import (code_tokens, distinct_n, diversity, edit_distance, mean_pairwise_edit_distance,
-                               normalised_edit_distance)
+from pipeline.evaluate.metrics import (code_tokens, distinct_n, diversity, edit_distance,
+                                      mean_pairwise_edit_distance, normalised_edit_distance)
 
 
 def reference_levenshtein(a, b) -> int:

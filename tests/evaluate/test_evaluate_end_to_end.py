@@ -5,16 +5,19 @@ import json
 
 import pytest
 
-from pipeline import evaluate, params as P, tables
-from pipeline.evaluate import Generated, Request
+from pipeline import params as P, tables
+from pipeline.evaluate import stage
+from pipeline.evaluate.generate import Generated, Request
+from pipeline.prompt import extract_program
+from sandbox.judge import VERDICTS
 
 PRM = P.EvaluateParams(n=2, k=(1, 2), max_new_tokens=8, batch_size=4)
 EXEC = P.ExecuteParams(workers=2)
 
 
 def run(tmp_path, model_dir, problems_path, name="tiny"):
-    return evaluate.run(PRM, EXEC, 7, model_dir, name, problems_path, tmp_path / "out",
-                        tmp_path / "metrics" / f"{name}.json", tmp_path / "plots" / name, progress=False)
+    return stage.run(PRM, EXEC, 7, model_dir, name, problems_path, tmp_path / "out",
+                     tmp_path / "metrics" / f"{name}.json", tmp_path / "plots" / name, progress=False)
 
 
 def test_tiny_model_writes_well_formed_samples_metrics_and_plots(tmp_path, tiny_model_dir, problems_path):
@@ -25,10 +28,10 @@ def test_tiny_model_writes_well_formed_samples_metrics_and_plots(tmp_path, tiny_
     assert {s["problem_id"] for s in samples} == {"p00001", "p00002"}
     assert all(s["model"] == "tiny" and s["split"] == "test" for s in samples)
     assert sum(s["greedy"] for s in samples) == 2
-    assert all(s["verdict"] in evaluate.VERDICTS and s["verdict"] != "Sandbox Error" for s in samples)
+    assert all(s["verdict"] in VERDICTS and s["verdict"] != "Sandbox Error" for s in samples)
     assert all(s["tests_total"] == 2 and 0 <= s["tests_passed"] <= 2 for s in samples)
     assert all(1 <= s["completion_tokens"] <= PRM.max_new_tokens for s in samples)
-    assert all(s["program"] == evaluate.extract_program(s["completion"]) for s in samples)
+    assert all(s["program"] == extract_program(s["completion"]) for s in samples)
 
     on_disk = json.loads((tmp_path / "metrics" / "tiny.json").read_text())
     assert list(on_disk) == ["tiny"]
@@ -72,7 +75,7 @@ def scripted_generate_all(model, tokenizer, prompts, params, seed, progress=True
 
 def test_known_completions_get_the_right_verdicts_and_pass_rates(tmp_path, tiny_model_dir, problems_path,
                                                                  monkeypatch):
-    monkeypatch.setattr(evaluate, "generate_all", scripted_generate_all)
+    monkeypatch.setattr(stage, "generate_all", scripted_generate_all)
     metrics, timing = run(tmp_path, tiny_model_dir, problems_path, name="scripted")
 
     samples = tables.read_table(tmp_path / "out" / "samples.parquet", tables.SAMPLES).to_pylist()

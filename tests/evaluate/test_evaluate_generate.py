@@ -6,8 +6,8 @@ import torch
 from pipeline import params as P
 import pytest
 
-from pipeline.evaluate import (Request, _FenceClosed, _stop_ids, generate_all, generate_batch, generation_config,
-                               load_policy)
+from pipeline.evaluate.generate import (Request, _FenceClosed, _stop_ids, generate_all, generate_batch,
+                                       generation_config, load_policy)
 
 PARAMS = P.EvaluateParams(n=3, k=(1, 3), max_new_tokens=6, batch_size=4)
 

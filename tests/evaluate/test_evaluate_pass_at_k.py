@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from pipeline.evaluate import pass_at_k
+from pipeline.evaluate.metrics import pass_at_k
 
 
 def brute_force(correct: list[bool], k: int) -> float:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.evaluate import pass_at_k, pass_at_k_curve, summarise
+from pipeline.evaluate.metrics import pass_at_k, pass_at_k_curve, summarise
 
 
 def rows_for(pid, split, difficulty, verdicts, greedy_verdict, programs=None):

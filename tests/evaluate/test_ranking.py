@@ -1,4 +1,4 @@
-"""Ranking accuracy (pipeline/ranking.py) against a brute-force computation on a tiny model."""
+"""Ranking accuracy (pipeline/evaluate/ranking.py) against a brute-force computation on a tiny model."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 import torch
 
-from pipeline import evaluate, params as P, ranking, tables
+from pipeline import params as P, tables
+from pipeline.evaluate import ranking, stage
+from pipeline.evaluate.compare import compare
 from pipeline.model import load_model
 from pipeline.prompt import build_prompt, format_completion, render_prompt
 from tests.evaluate.conftest import REVERSE_STATEMENT, SUM_STATEMENT
@@ -140,11 +142,11 @@ def write_ranking_inputs(folder) -> tuple:
 def test_the_evaluate_stage_reports_ranking_in_metrics_and_comparison(tmp_path, tiny_model_dir, problems_path):
     run_prm = P.EvaluateParams(n=1, k=(1,), max_new_tokens=4, batch_size=4)
     metrics_dir = tmp_path / "metrics"
-    metrics, _ = evaluate.run(run_prm, P.ExecuteParams(workers=1), 7, tiny_model_dir, "base", problems_path,
-                              tmp_path / "out", metrics_dir / "base.json", tmp_path / "plots",
-                              progress=False, ranking_inputs=write_ranking_inputs(tmp_path))
+    metrics, _ = stage.run(run_prm, P.ExecuteParams(workers=1), 7, tiny_model_dir, "base", problems_path,
+                           tmp_path / "out", metrics_dir / "base.json", tmp_path / "plots",
+                           progress=False, ranking_inputs=write_ranking_inputs(tmp_path))
     on_disk = json.loads((metrics_dir / "base.json").read_text())["base"]["ranking"]
     assert on_disk["pairs"] == 5 and 0 <= on_disk["accuracy_sum"] <= 1
-    text = evaluate.compare(metrics_dir, tmp_path / "comparison.md")
+    text = compare(metrics_dir, tmp_path / "comparison.md")
     assert "## Ranking accuracy" in text
     assert f"| accuracy, summed log-lik. [95% CI] | {on_disk['accuracy_sum']:.3f} [" in text

@@ -185,7 +185,8 @@ def test_step_denominator_equals_that_of_the_collated_micro_batches(tokenizer, g
 
 
 def test_launch_command_reruns_the_command_as_n_processes():
-    cmd = distributed.launch_command(params(num_processes=4, device="cuda"), ["train", "--out", "m"], cpu=False, port=29555)
+    cmd = distributed.launch_command(params(num_processes=4, device="cuda"), ["train", "--out", "m"], cpu=False,
+                                     port=29555)
     assert cmd[1:3] == ["-m", "accelerate.commands.launch"]
     assert cmd[cmd.index("--num_processes") + 1] == "4" and cmd[cmd.index("--main_process_port") + 1] == "29555"
     assert "--multi_gpu" in cmd and "--num_cpu_threads_per_process" not in cmd
@@ -231,8 +232,8 @@ def test_several_processes_without_a_launcher_fail(monkeypatch):
 def test_fsdp_plugin_follows_the_params():
     from torch.distributed.fsdp import CPUOffloadPolicy
 
-    plugin = distributed.fsdp_plugin(params(distributed="fsdp", fsdp_sharding="shard_grad_op", fsdp_cpu_offload=True,
-                                  fsdp_wrap_layers=("LlamaDecoderLayer",)))
+    plugin = distributed.fsdp_plugin(params(distributed="fsdp", fsdp_sharding="shard_grad_op",
+                                            fsdp_cpu_offload=True, fsdp_wrap_layers=("LlamaDecoderLayer",)))
     assert plugin.fsdp_version == 2 and plugin.reshard_after_forward is False
     assert isinstance(plugin.cpu_offload, CPUOffloadPolicy)
     assert plugin.transformer_cls_names_to_wrap == ["LlamaDecoderLayer"]

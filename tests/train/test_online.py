@@ -93,7 +93,7 @@ def inputs(problems_path: Path, temperature: float = 1.0, **groups) -> OnlineInp
 def run(tmp_path, model_dir, groups_path, online, algorithm="online_rloo", name="run", steps=1, **overrides):
     out = tmp_path / name
     summary = loop.train(params(max_steps=steps, batch_size=8, **overrides), 1e-2, 0, algorithm, groups_path,
-                      model_dir, out / "model", out / "ckpt", out / "metrics", online)
+                         model_dir, out / "model", out / "ckpt", out / "metrics", online)
     return out, summary
 
 

@@ -126,5 +126,5 @@ def test_sft_trains_on_accepted_programs_outside_any_group(tiny_model_dir, tmp_p
     lone = row("p00001-none", 0, SUM, GOOD_SUM.replace("a + b", "b + a"), "Accepted", 1.0, 0.0)
     groups = write_groups(tmp_path / "groups.parquet", groups_rows(), extra_accepted=[lone])
     summary = loop.train(params(max_steps=1), 1e-3, 0, "sft", groups, tiny_model_dir, tmp_path / "o", tmp_path / "c",
-                      tmp_path / "m")
+                         tmp_path / "m")
     assert summary["examples"] == 3  # GOOD_SUM and GOOD_REV from the groups, and the lone program

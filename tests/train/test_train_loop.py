@@ -31,7 +31,7 @@ def completion_logprob(model, tokenizer, prompt: str, code: str) -> float:
 def run(tmp_path, tiny_model_dir, groups, algorithm="rloo", lr=1e-3, name="run", **overrides):
     out = tmp_path / name
     summary = loop.train(params(**overrides), lr, 0, algorithm, groups, tiny_model_dir, out / "model", out / "ckpt",
-                      out / "metrics")
+                         out / "metrics")
     return out, summary
 
 

@@ -9,7 +9,8 @@ import torch
 from pipeline.train import loop
 from pipeline.train.batches import Example, collate, encode
 from pipeline.params import TrainParams
-from pipeline.train.loss import batch_loss, LossConfig, completion_logits, denominator, kl_to_reference, loss_config, pg_loss, token_logprobs
+from pipeline.train.loss import (LossConfig, batch_loss, completion_logits, denominator, kl_to_reference, loss_config,
+                                 pg_loss, token_logprobs)
 from pipeline.model import load_model
 from tests.train.conftest import BAD_REV, BAD_SUM, GOOD_REV, GOOD_SUM, REVERSE, SUM
 

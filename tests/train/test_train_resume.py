@@ -33,8 +33,8 @@ def crash_in_step(monkeypatch, step: int) -> None:
 
 
 def train(root, tiny_model_dir, groups_path, algorithm, lr=1e-2, **overrides):
-    loop.train(params(**SETTINGS, **overrides), lr, 0, algorithm, groups_path, tiny_model_dir, root / "model", root / "ckpt",
-            root / "metrics")
+    loop.train(params(**SETTINGS, **overrides), lr, 0, algorithm, groups_path, tiny_model_dir, root / "model",
+               root / "ckpt", root / "metrics")
     return load_file(str(root / "model" / "model.safetensors"))
 
 

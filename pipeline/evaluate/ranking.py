@@ -10,12 +10,12 @@ forward passes only. For the evaluated problems:
   data: a user's buggy program and its fix); at most ``ranking_pairs_per_problem`` pairs per problem, a seeded
   sample (stable per problem);
 - the score of a program: its log-likelihood as a completion of the problem's prompt, in the training format
-  (``train.encode``: rendered prompt, fenced program, EOS), summed over its tokens and per token;
+  (``train.batches.encode``: rendered prompt, fenced program, EOS), summed over its tokens and per token;
 - accuracy: the share of pairs where the correct program scores higher (a tie counts one half), pooled over all
   pairs, with a 95% percentile bootstrap interval that resamples problems (pairs of one problem are not
   independent); and the mean log-likelihood margin (correct - incorrect), summed and per token.
 
-Scoring is batched and exact: ``train.collate`` packs the programs of one problem behind one copy of the prompt,
+Scoring is batched and exact: ``train.batches.collate`` packs the programs of one problem behind one copy of the prompt,
 each distinct program is scored once however many pairs it is in, and no text is generated.
 """
 from __future__ import annotations
