@@ -32,8 +32,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline import judging, params as P, tables  # noqa: E402
+from pipeline import judging, tables  # noqa: E402
 from pipeline.evaluate.generate import generate_all, generate_batch, load_policy  # noqa: E402
+from pipeline.params import EvaluateParams, ExecuteParams, ModelParams, from_mapping, load  # noqa: E402
 from pipeline.prompt import build_prompt, render_prompt  # noqa: E402
 from benchmarks.train_throughput import tiny_model_dir  # noqa: E402
 
@@ -56,11 +57,11 @@ def smollm2_dir() -> Path:
 
     path = SCRATCH / "smollm2"
     if not (path / "config.json").exists():
-        model.prepare(P.from_mapping(P.ModelParams, "model", {}), path)
+        model.prepare(from_mapping(ModelParams, "model", {}), path)
     return path
 
 
-def bench_generation(model_dir: Path, statements: list[str], prm: P.EvaluateParams) -> dict:
+def bench_generation(model_dir: Path, statements: list[str], prm: EvaluateParams) -> dict:
     import torch
 
     model, tokenizer, device = load_policy(model_dir)
@@ -84,7 +85,7 @@ def bench_generation(model_dir: Path, statements: list[str], prm: P.EvaluatePara
     }
 
 
-def bench_sandbox(folder: Path, exec_prm: P.ExecuteParams, limit: int) -> dict:
+def bench_sandbox(folder: Path, exec_prm: ExecuteParams, limit: int) -> dict:
     problems = tables.read_table(folder / "problems.parquet", tables.PROBLEMS)
     subs = tables.read_table(folder / "submissions.parquet", tables.SUBMISSIONS, columns=["problem_id", "code"])
     with_tests = {r["problem_id"] for r in problems.to_pylist() if r["tests"]}
@@ -122,7 +123,7 @@ def main() -> None:
     folder = ingested()
     problems = tables.read_table(folder / "problems.parquet", tables.PROBLEMS, columns=["statement"])
     statements = [s for s in problems.column("statement").to_pylist() if s][: args.prompts]
-    prm = P.EvaluateParams(n=args.n, k=(1,), max_new_tokens=args.max_new_tokens, batch_size=args.batch_size)
+    prm = EvaluateParams(n=args.n, k=(1,), max_new_tokens=args.max_new_tokens, batch_size=args.batch_size)
     model_dirs = [] if args.skip_tiny else [tiny_model_dir()]
     model_dirs += [args.model_dir] if args.model_dir else []
     model_dirs += [smollm2_dir()] if args.smollm2 else []
@@ -138,7 +139,7 @@ def main() -> None:
               f"| {r['mean_prompt_tokens']:.0f} | {r['mean_new_tokens']:.1f} | {r['seconds']:.1f} "
               f"| {r['tokens_per_s']:.1f} | {r['sequences_per_s']:.2f} |", flush=True)
     if args.programs:
-        r = bench_sandbox(folder, P.load(P.ExecuteParams, REPO / "params.yaml"), args.programs)
+        r = bench_sandbox(folder, load(ExecuteParams, REPO / "params.yaml"), args.programs)
         print("\n| sandbox | workers | programs | test runs | s | programs/s | test runs/s | verdicts |")
         print("|---|---:|---:|---:|---:|---:|---:|---|")
         verdicts = ", ".join(f"{v} {c}" for v, c in r["verdicts"].items())

@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import results  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
-from pipeline import ingest, params as P, testgen  # noqa: E402
+from pipeline import ingest, testgen  # noqa: E402
+from pipeline.params import ExecuteParams, IngestParams, TestsParams, load, load_top  # noqa: E402
 
 SECTION = "## Generated tests"
 SCRATCH = REPO / "benchmarks" / ".scratch" / "testgen"
@@ -43,11 +44,11 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="*", default=None, help="[default: params.yaml seed]")
     ap.add_argument("--no-write", action="store_true", help="print the section only")
     args = ap.parse_args()
-    ing = P.load(P.IngestParams, args.params)
+    ing = load(IngestParams, args.params)
     root = args.codenet_root or ing.codenet_root
-    prm, exe = P.load(P.TestsParams, args.params), P.load(P.ExecuteParams, args.params)
-    seeds = args.seeds or [int(P.load_top("seed", args.params))]
-    ingest.run(P.IngestParams(**{**ing.__dict__, "codenet_root": str(root)}), SCRATCH / "ingest")
+    prm, exe = load(TestsParams, args.params), load(ExecuteParams, args.params)
+    seeds = args.seeds or [int(load_top("seed", args.params))]
+    ingest.run(IngestParams(**{**ing.__dict__, "codenet_root": str(root)}), SCRATCH / "ingest")
     runs = []
     for seed in seeds:
         start = time.monotonic()
@@ -56,10 +57,10 @@ def main() -> None:
     seed, summary, seconds = runs[0]
     t = summary["tests"]
     rejected = ", ".join(f"{k} {v}" for k, v in t["rejected"].items() if v) or "none"
-    load = os.getloadavg()[0]
+    load_avg = os.getloadavg()[0]
     lines = [
         SECTION, "",
-        f"Machine: {machine()}; load average (1 min) {load:.1f} at the end (shared machine). "
+        f"Machine: {machine()}; load average (1 min) {load_avg:.1f} at the end (shared machine). "
         f"Judge: {exe.backend} backend, {exe.workers} workers, time limit x {exe.time_limit_factor}.",
         "Command: `python benchmarks/testgen_gain.py"
         + (f" --codenet-root {args.codenet_root}" if args.codenet_root else "")

@@ -35,8 +35,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline import params as P, tables  # noqa: E402
+from pipeline import tables  # noqa: E402
 from pipeline.model import load_tokenizer  # noqa: E402
+from pipeline.params import TrainParams  # noqa: E402
 from pipeline.train import loop  # noqa: E402
 from pipeline.train.batches import accepted_path, encode, select_rows  # noqa: E402
 from sandbox.judge import ACCEPTED  # noqa: E402
@@ -75,7 +76,7 @@ def benchmark_groups(rows_limit: int) -> Path:
     return path
 
 
-def run_ours(model_dir: Path, groups: Path, prm: P.TrainParams, algorithm: str, name: str, lr: float) -> dict:
+def run_ours(model_dir: Path, groups: Path, prm: TrainParams, algorithm: str, name: str, lr: float) -> dict:
     out = SCRATCH / "runs" / name
     t0 = time.perf_counter()
     summary = loop.train(prm, lr, 0, algorithm, groups, model_dir, out / "model", out / "ckpt", out / "metrics")
@@ -84,7 +85,7 @@ def run_ours(model_dir: Path, groups: Path, prm: P.TrainParams, algorithm: str, 
             "overhead": total - summary["train_seconds"]}
 
 
-def run_trl(model_dir: Path, examples: list, prm: P.TrainParams, lr: float, sampler: str,
+def run_trl(model_dir: Path, examples: list, prm: TrainParams, lr: float, sampler: str,
             checkpointing: bool) -> dict:
     """TRL's SFTTrainer on pre-tokenised examples (input_ids + completion_mask), same batch and epochs.
     ``checkpointing``: TRL turns gradient checkpointing on by default (memory for compute); our loop does not."""
@@ -158,7 +159,7 @@ def main() -> None:
     groups = benchmark_groups(args.rows)
     lr = 1e-4
     prm = dataclasses.replace(
-        P.TrainParams(), batch_size=args.batch_size, grad_accum=1, epochs=args.epochs, max_steps=0,
+        TrainParams(), batch_size=args.batch_size, grad_accum=1, epochs=args.epochs, max_steps=0,
         max_length=args.max_length, checkpoint_every=0, log_every=1, warmup_ratio=0.1,
     )
     tokenizer = load_tokenizer(model_dir)

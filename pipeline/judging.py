@@ -19,15 +19,15 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from pipeline import params as P
 from pipeline.engine import open_judge
+from pipeline.params import ExecuteParams
 from sandbox import Job, Judgement, Limits
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def limits_for(exe: P.ExecuteParams, time_limit_ms: int | None, memory_limit_kb: int | None) -> Limits:
+def limits_for(exe: ExecuteParams, time_limit_ms: int | None, memory_limit_kb: int | None) -> Limits:
     """Sandbox limits for a problem: its own limits (CodeNet metadata), or execute's defaults where they are
     missing or 0 (some AIZU rows); the time limit times execute.time_limit_factor (this machine is not
     CodeNet's judge)."""
@@ -40,7 +40,7 @@ def limits_for(exe: P.ExecuteParams, time_limit_ms: int | None, memory_limit_kb:
     )
 
 
-def tolerance_for(exe: P.ExecuteParams, problem_id: str) -> float:
+def tolerance_for(exe: ExecuteParams, problem_id: str) -> float:
     """The numeric tolerance of a problem: its override in execute.tolerance_overrides, else execute.tolerance."""
     return exe.tolerance_overrides.get(problem_id, exe.tolerance)
 
@@ -62,7 +62,7 @@ class ProblemJudging:
         return Job(code, self.tests, self.limits, self.tolerance, self.stop_after_timeout)
 
 
-def problem_judging(row: dict, exe: P.ExecuteParams) -> ProblemJudging:
+def problem_judging(row: dict, exe: ExecuteParams) -> ProblemJudging:
     """How programs are judged on the problem ``row`` (a row of problems.parquet) under the execute params."""
     tests = [t for t in row["tests"] if t["source"] in exe.test_sources]
     return ProblemJudging(
@@ -75,7 +75,7 @@ def problem_judging(row: dict, exe: P.ExecuteParams) -> ProblemJudging:
     )
 
 
-def problem_judgings(problems: "pa.Table | Iterable[dict]", exe: P.ExecuteParams) -> dict[str, ProblemJudging]:
+def problem_judgings(problems: "pa.Table | Iterable[dict]", exe: ExecuteParams) -> dict[str, ProblemJudging]:
     """problem_id -> ProblemJudging for a problems table (pyarrow) or an iterable of its rows (dicts)."""
     rows: Iterable[dict] = problems.to_pylist() if hasattr(problems, "to_pylist") else problems
     return {row["problem_id"]: problem_judging(row, exe) for row in rows}
@@ -100,7 +100,7 @@ def judgement_row(sub: dict, j: Judgement) -> dict:
 
 
 def judge(problem_ids: Sequence[str], programs: Sequence[str], problems: "pa.Table | Iterable[dict]",
-          exe: P.ExecuteParams, progress: bool = True, box=None) -> list[Judgement]:
+          exe: ExecuteParams, progress: bool = True, box=None) -> list[Judgement]:
     """Judge programs[i] on problem problem_ids[i] exactly as the execute stage judges submissions (its tests,
     limits x time factor, tolerance and stop-after-timeout rule); returns the Judgements in input order.
 

@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from pipeline import params as P
+from pipeline.codenet import normalise_code
+from pipeline.params import EvaluateParams
+from pipeline.prompt import build_prompt
 from pipeline.train.batches import Runtime, encode
 from pipeline.train.loss import completion_logits, token_logprobs
-from pipeline.codenet import normalise_code
-from pipeline.prompt import build_prompt
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def problem_rng(seed: int, problem_id: str) -> np.random.Generator:
 
 
 def build_pairs(problems: Sequence[dict], rewards: pd.DataFrame, submissions: pd.DataFrame,
-                prm: "P.EvaluateParams", seed: int) -> tuple[list[dict], list[Pair]]:
+                prm: "EvaluateParams", seed: int) -> tuple[list[dict], list[Pair]]:
     """The programs to score and the pairs over them (see the module docstring).
 
     problems: dicts with problem_id and statement; rewards: REWARDS columns (submission_id, verdict); submissions:
@@ -160,7 +160,7 @@ def summarise(outcomes: dict[str, np.ndarray], n_pairs: int, resamples: int, see
 
 
 def evaluate_ranking(model, tokenizer, problems: Sequence[dict], rewards: pd.DataFrame, submissions: pd.DataFrame,
-                     prm: "P.EvaluateParams", seed: int, device) -> dict:
+                     prm: "EvaluateParams", seed: int, device) -> dict:
     """Ranking accuracy of ``model`` on the pairs of ``problems`` (module docstring): the metrics block."""
     programs, pairs = build_pairs(problems, rewards, submissions, prm, seed)
     log.info("ranking: %d pairs over %d programs of %d problems", len(pairs), len(programs),

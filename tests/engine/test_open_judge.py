@@ -5,30 +5,30 @@ import sys
 
 import pytest
 
-from pipeline import params as P
 from pipeline.engine import open_judge
+from pipeline.params import ExecuteParams, ParamsError, from_mapping, load
 from sandbox import Sandbox
 from tests.conftest import REPO
 
 
 def test_local_engine_is_a_sandbox_of_the_configured_workers():
-    with open_judge(P.ExecuteParams(engine="local", workers=1)) as judge:
+    with open_judge(ExecuteParams(engine="local", workers=1)) as judge:
         assert isinstance(judge, Sandbox)
         assert len(judge._workers) == 1
 
 
 def test_unknown_engine_is_rejected_at_load():
-    with pytest.raises(P.ParamsError, match=r"execute\.engine = 'spark'.*allowed: \['local', 'ray'\]"):
-        P.from_mapping(P.ExecuteParams, "execute", {"engine": "spark"})
+    with pytest.raises(ParamsError, match=r"execute\.engine = 'spark'.*allowed: \['local', 'ray'\]"):
+        from_mapping(ExecuteParams, "execute", {"engine": "spark"})
 
 
 def test_ray_batch_size_must_be_positive():
-    with pytest.raises(P.ParamsError, match=r"execute\.ray_batch_size = 0"):
-        P.from_mapping(P.ExecuteParams, "execute", {"ray_batch_size": 0})
+    with pytest.raises(ParamsError, match=r"execute\.ray_batch_size = 0"):
+        from_mapping(ExecuteParams, "execute", {"ray_batch_size": 0})
 
 
 def test_params_yaml_execute_section_loads_with_the_engine_keys():
-    prm = P.load(P.ExecuteParams, REPO / "params.yaml")
+    prm = load(ExecuteParams, REPO / "params.yaml")
     assert prm.engine == "local" and prm.ray_address == "" and prm.ray_batch_size >= 1
 
 
@@ -36,4 +36,4 @@ def test_ray_engine_without_ray_installed_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # makes `import ray` raise ModuleNotFoundError
     monkeypatch.delitem(sys.modules, "sandbox.ray_engine", raising=False)
     with pytest.raises(RuntimeError, match=r"pip install 'coderl\[scale\]'"):
-        open_judge(P.ExecuteParams(engine="ray"))
+        open_judge(ExecuteParams(engine="ray"))

@@ -13,7 +13,8 @@ import pytest
 ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
 
-from pipeline import execute, ingest, params as P  # noqa: E402
+from pipeline import execute, ingest  # noqa: E402
+from pipeline.params import ExecuteParams, IngestParams  # noqa: E402
 from sandbox import Job, Limits, Sandbox  # noqa: E402
 from sandbox.ray_engine import RayJudge  # noqa: E402
 
@@ -191,9 +192,9 @@ def test_execute_stage_writes_the_same_verdicts_with_either_engine(cluster, tree
         ray.shutdown()  # the engine connects to execute.ray_address itself (and disconnects when done)
     codes = [code for code, _, _ in FAST] + ["print(int(input().split()[0]) + 2)\n"]
     root = tree({"p00001": [{"code": c} for c in codes], "p00002": [{"code": c} for c in codes[:3]]})
-    ingest.run(P.IngestParams(codenet_root=str(root)), tmp_path / "ingest")
-    execute.run(P.ExecuteParams(workers=2), tmp_path / "ingest", tmp_path / "local", None, batch_size=4)
-    prm = P.ExecuteParams(engine="ray", ray_address=cluster.address, ray_batch_size=2)
+    ingest.run(IngestParams(codenet_root=str(root)), tmp_path / "ingest")
+    execute.run(ExecuteParams(workers=2), tmp_path / "ingest", tmp_path / "local", None, batch_size=4)
+    prm = ExecuteParams(engine="ray", ray_address=cluster.address, ray_batch_size=2)
     execute.run(prm, tmp_path / "ingest", tmp_path / "ray", None, batch_size=4)
     local, distributed = (pd.read_parquet(tmp_path / name / "verdicts.parquet") for name in ("local", "ray"))
     timing = ["wall_ms", "cpu_ms", "peak_memory_kb"]  # measured, so they differ run to run
@@ -205,20 +206,20 @@ def test_a_batch_that_keeps_killing_actors_is_split_then_judged_sandbox_error():
     """The retry rules alone (no cluster): split after SPLIT_AFTER deaths, Sandbox Error after MAX_DEATHS."""
     from collections import deque
 
-    from sandbox import ray_engine as R
+    from sandbox import ray_engine
 
-    judge = R.RayJudge.__new__(R.RayJudge)
+    judge = ray_engine.RayJudge.__new__(ray_engine.RayJudge)
     judge._ready, judge._probes, judge._actors, judge._last_error = set(), {}, [], None
     jobs, _ = fast_jobs(3)
     queue: deque = deque()
-    batch = R._Batch(list(enumerate(jobs)))
+    batch = ray_engine._Batch(list(enumerate(jobs)))
     error = ray.exceptions.RayActorError()
-    for _ in range(R.SPLIT_AFTER - 1):
+    for _ in range(ray_engine.SPLIT_AFTER - 1):
         assert list(judge._requeue(batch, 0, error, queue)) == [] and queue.popleft() is batch
     assert list(judge._requeue(batch, 0, error, queue)) == []
     assert [b.items for b in queue] == [[(i, job)] for i, job in enumerate(jobs)]  # split, order kept
     single = queue.popleft()
-    while single.deaths < R.MAX_DEATHS - 1:
+    while single.deaths < ray_engine.MAX_DEATHS - 1:
         assert list(judge._requeue(single, 0, error, queue)) == [] and queue.popleft() is single
     ((index, judgement),) = judge._requeue(single, 0, error, queue)
     assert index == 0 and judgement.verdict == "Sandbox Error"

@@ -5,14 +5,15 @@ import json
 
 import pytest
 
-from pipeline import params as P, tables
+from pipeline import tables
 from pipeline.evaluate import stage
 from pipeline.evaluate.generate import Generated, Request
+from pipeline.params import EvaluateParams, ExecuteParams
 from pipeline.prompt import extract_program
 from sandbox.judge import VERDICTS
 
-PRM = P.EvaluateParams(n=2, k=(1, 2), max_new_tokens=8, batch_size=4)
-EXEC = P.ExecuteParams(workers=2)
+PRM = EvaluateParams(n=2, k=(1, 2), max_new_tokens=8, batch_size=4)
+EXEC = ExecuteParams(workers=2)
 
 
 def run(tmp_path, model_dir, problems_path, name="tiny"):

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import torch
 
-from pipeline import params as P
+from pipeline.params import EvaluateParams
 import pytest
 
 from pipeline.evaluate.generate import (Request, _FenceClosed, _stop_ids, generate_all, generate_batch,
                                        generation_config, load_policy)
 
-PARAMS = P.EvaluateParams(n=3, k=(1, 3), max_new_tokens=6, batch_size=4)
+PARAMS = EvaluateParams(n=3, k=(1, 3), max_new_tokens=6, batch_size=4)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_generate_all_gives_n_samples_and_one_greedy_per_prompt(policy):
         Request(1, s, False) for s in range(3)] + [Request(1, 0, True)]
 
 
-def _processed_scores(model, tokenizer, prm: P.EvaluateParams):
+def _processed_scores(model, tokenizer, prm: EvaluateParams):
     """The scores generate() samples the first token from, after its logits processors and warpers."""
     enc = tokenizer(["Hello there"] * 2, return_tensors="pt", add_special_tokens=False)
     config = generation_config(prm, True, _stop_ids(model, tokenizer), tokenizer.pad_token_id)
@@ -62,7 +62,7 @@ def _processed_scores(model, tokenizer, prm: P.EvaluateParams):
 
 def test_sampling_uses_top_p_only_not_the_default_top_k(policy):
     model, tokenizer, _ = policy
-    scores = _processed_scores(model, tokenizer, P.EvaluateParams(n=1, k=(1,), top_p=1.0, max_new_tokens=1))
+    scores = _processed_scores(model, tokenizer, EvaluateParams(n=1, k=(1,), top_p=1.0, max_new_tokens=1))
     # generate()'s default top_k = 50 would leave 50 finite scores per row; top_p = 1.0 keeps the whole vocabulary.
     assert torch.isfinite(scores).sum(dim=-1).tolist() == [len(tokenizer)] * 2
 
@@ -76,7 +76,7 @@ def test_sampling_settings_saved_with_a_model_are_ignored(policy, tiny_model_dir
     saved = GenerationConfig(do_sample=True, top_k=3, min_p=0.5, repetition_penalty=9.0, eos_token_id=2)
     saved.save_pretrained(tmp_path / "model")
     model, tokenizer, _ = load_policy(tmp_path / "model")
-    prm = P.EvaluateParams(n=1, k=(1,), top_p=1.0, max_new_tokens=1)
+    prm = EvaluateParams(n=1, k=(1,), top_p=1.0, max_new_tokens=1)
     assert torch.equal(_processed_scores(model, tokenizer, prm), _processed_scores(policy[0], policy[1], prm))
 
 

@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 import torch
 
-from pipeline import params as P, tables
+from pipeline import tables
 from pipeline.evaluate import ranking, stage
 from pipeline.evaluate.compare import compare
 from pipeline.model import load_model
+from pipeline.params import EvaluateParams, ExecuteParams
 from pipeline.prompt import build_prompt, format_completion, render_prompt
 from tests.evaluate.conftest import REVERSE_STATEMENT, SUM_STATEMENT
 
@@ -39,8 +40,8 @@ def inputs():
     return rewards, subs
 
 
-def prm(**kw) -> P.EvaluateParams:
-    return dataclasses.replace(P.EvaluateParams(), **kw)
+def prm(**kw) -> EvaluateParams:
+    return dataclasses.replace(EvaluateParams(), **kw)
 
 
 def brute_loglik(model, tokenizer, statement: str, code: str) -> tuple[float, int]:
@@ -140,9 +141,9 @@ def write_ranking_inputs(folder) -> tuple:
 
 
 def test_the_evaluate_stage_reports_ranking_in_metrics_and_comparison(tmp_path, tiny_model_dir, problems_path):
-    run_prm = P.EvaluateParams(n=1, k=(1,), max_new_tokens=4, batch_size=4)
+    run_prm = EvaluateParams(n=1, k=(1,), max_new_tokens=4, batch_size=4)
     metrics_dir = tmp_path / "metrics"
-    metrics, _ = stage.run(run_prm, P.ExecuteParams(workers=1), 7, tiny_model_dir, "base", problems_path,
+    metrics, _ = stage.run(run_prm, ExecuteParams(workers=1), 7, tiny_model_dir, "base", problems_path,
                            tmp_path / "out", metrics_dir / "base.json", tmp_path / "plots",
                            progress=False, ranking_inputs=write_ranking_inputs(tmp_path))
     on_disk = json.loads((metrics_dir / "base.json").read_text())["base"]["ranking"]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import params as P
 from pipeline import tables
-from pipeline.train.batches import accepted_path
+from pipeline.params import TrainParams
 from pipeline.prompt import build_prompt
+from pipeline.train.batches import accepted_path
 from tests.conftest import REPO
 
 SUM = build_prompt("Read two integers a and b on one line and print a + b.")
@@ -57,8 +57,8 @@ def groups_path(tmp_path) -> Path:
     return write_groups(tmp_path / "groups.parquet", groups_rows())
 
 
-def params(**overrides) -> P.TrainParams:
+def params(**overrides) -> TrainParams:
     """Small, fast, deterministic train params (no warmup, constant lr, no checkpoints unless asked)."""
     base = dict(batch_size=2, grad_accum=1, max_steps=2, warmup_ratio=0.0, min_lr_ratio=1.0, checkpoint_every=0,
                 max_length=512, device="cpu")
-    return dataclasses.replace(P.TrainParams(), **{**base, **overrides})
+    return dataclasses.replace(TrainParams(), **{**base, **overrides})

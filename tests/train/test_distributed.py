@@ -15,7 +15,7 @@ import torch
 import yaml
 from safetensors.torch import load_file
 
-from pipeline import params as P
+from pipeline.params import ParamsError, TrainParams, from_mapping
 from pipeline.train import distributed, loop
 from pipeline.train.batches import collate, encode, select_rows
 from pipeline.train.loss import denominator, step_denominator
@@ -219,13 +219,13 @@ def test_needs_launch_only_outside_a_launched_process(monkeypatch):
 def test_a_launch_of_another_size_than_the_params_fails(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "4")
     monkeypatch.setenv("LOCAL_RANK", "0")
-    with pytest.raises(P.ParamsError, match=r"train\.num_processes = 2 .*set train\.num_processes: 4"):
+    with pytest.raises(ParamsError, match=r"train\.num_processes = 2 .*set train\.num_processes: 4"):
         distributed.setup(params(num_processes=2), torch.device("cpu"))
 
 
 def test_several_processes_without_a_launcher_fail(monkeypatch):
     monkeypatch.delenv("WORLD_SIZE", raising=False)
-    with pytest.raises(P.ParamsError, match=r"train\.num_processes = 2 .*coderl train"):
+    with pytest.raises(ParamsError, match=r"train\.num_processes = 2 .*coderl train"):
         distributed.setup(params(num_processes=2), torch.device("cpu"))
 
 
@@ -251,19 +251,19 @@ def test_fsdp_plugin_follows_the_params():
     ("fsdp_wrap_layers", ["Qwen2 layer"], "layer class names"),
 ])
 def test_invalid_distributed_params_name_key_value_and_fix(key, value, fix):
-    with pytest.raises(P.ParamsError, match=rf"train\.{key} = .*{fix}"):
-        P.from_mapping(P.TrainParams, "train", {key: value})
+    with pytest.raises(ParamsError, match=rf"train\.{key} = .*{fix}"):
+        from_mapping(TrainParams, "train", {key: value})
 
 
 def test_fsdp_on_cpu_processes_is_refused():
-    with pytest.raises(P.ParamsError, match=r"train\.distributed = 'fsdp' .*CUDA GPUs only"):
-        P.from_mapping(P.TrainParams, "train", {"distributed": "fsdp", "device": "cpu", "num_processes": 2})
+    with pytest.raises(ParamsError, match=r"train\.distributed = 'fsdp' .*CUDA GPUs only"):
+        from_mapping(TrainParams, "train", {"distributed": "fsdp", "device": "cpu", "num_processes": 2})
 
 
 def test_online_rloo_on_several_processes_is_refused_before_any_launch(tmp_path, monkeypatch):
     launched = []
     monkeypatch.setattr(distributed, "launch", lambda *a, **k: launched.append(a))
     params_path = write_params(tmp_path / "params.yaml", num_processes=2)
-    with pytest.raises(P.ParamsError, match="train.num_processes = 2 with online_rloo.*num_processes: 1"):
+    with pytest.raises(ParamsError, match="train.num_processes = 2 with online_rloo.*num_processes: 1"):
         loop.main(params_path, "online_rloo", tmp_path / "g.parquet", tmp_path / "base", tmp_path / "out", None, None)
     assert not launched

@@ -20,11 +20,11 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from pipeline import judging
-from pipeline import params as P
-from pipeline import tables
+from pipeline import judging, tables
 from pipeline.groups import group_advantages
 from pipeline.model import load_model
+from pipeline.params import (JUDGED_VERDICTS, EvaluateParams, ExecuteParams, GroupsParams, OnlineParams, ParamsError,
+                             RewardsParams)
 from pipeline.prompt import build_prompt, render_prompt
 from pipeline.rewards import compute_rewards
 from pipeline.train import loop
@@ -83,11 +83,11 @@ def problems_path(tmp_path) -> Path:
 
 
 def inputs(problems_path: Path, temperature: float = 1.0, **groups) -> OnlineInputs:
-    sampling = dataclasses.replace(P.EvaluateParams(), n=1, k=(1,), temperature=temperature, top_p=1.0,
+    sampling = dataclasses.replace(EvaluateParams(), n=1, k=(1,), temperature=temperature, top_p=1.0,
                                    max_new_tokens=1, batch_size=8)
-    return OnlineInputs(problems_path, P.OnlineParams(problems_per_step=PER_STEP), sampling,
-                          P.ExecuteParams(workers=1), P.RewardsParams(),
-                          dataclasses.replace(P.GroupsParams(), group_size=GROUP, **groups))
+    return OnlineInputs(problems_path, OnlineParams(problems_per_step=PER_STEP), sampling,
+                          ExecuteParams(workers=1), RewardsParams(),
+                          dataclasses.replace(GroupsParams(), group_size=GROUP, **groups))
 
 
 def run(tmp_path, model_dir, groups_path, online, algorithm="online_rloo", name="run", steps=1, **overrides):
@@ -146,7 +146,7 @@ def test_every_sample_is_judged_in_the_sandbox(tmp_path, policy_dir, groups_path
     for pids, programs, verdicts in judged:
         assert len(pids) == PER_STEP * GROUP  # ... with group_size samples of problems_per_step problems
         assert len(set(pids)) == PER_STEP and "p00104" not in pids  # train problems only
-        assert set(verdicts) <= set(P.JUDGED_VERDICTS)
+        assert set(verdicts) <= set(JUDGED_VERDICTS)
         # The verdicts are the sandbox's: a program is a Compile Error exactly when Python cannot compile it.
         for program, verdict in zip(programs, verdicts):
             assert (verdict == "Compile Error") == (not compiles(program)), (program, verdict)
@@ -163,7 +163,7 @@ def test_the_loss_is_batch_loss_with_the_rewards_and_groups_stages_advantages(
     ((pids, _, verdicts),) = judged
     assert losses, "the update did not go through train.batch_loss"
     # By hand: CodeRL rewards of the verdicts, leave-one-out baseline, divided by the group's std + epsilon.
-    reward = P.RewardsParams().verdict_reward
+    reward = RewardsParams().verdict_reward
     expected = []
     for pid in dict.fromkeys(pids):
         r = np.array([reward[v] for p, v in zip(pids, verdicts) if p == pid])
@@ -297,6 +297,6 @@ def test_step_problems_is_a_seeded_cover_of_the_problems_per_epoch():
 def test_online_rloo_needs_its_inputs_and_enough_problems(tmp_path, policy_dir, groups_path, problems_path):
     with pytest.raises(ValueError, match="online_rloo samples its own programs"):
         run(tmp_path, policy_dir, groups_path, None)
-    too_many = dataclasses.replace(inputs(problems_path), online=P.OnlineParams(problems_per_step=4))
-    with pytest.raises(P.ParamsError, match="online.problems_per_step = 4"):
+    too_many = dataclasses.replace(inputs(problems_path), online=OnlineParams(problems_per_step=4))
+    with pytest.raises(ParamsError, match="online.problems_per_step = 4"):
         run(tmp_path, policy_dir, groups_path, too_many)

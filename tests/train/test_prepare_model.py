@@ -9,9 +9,9 @@ import torch
 import yaml
 from typer.testing import CliRunner
 
-from pipeline import model as M
-from pipeline import params as P
 from pipeline.cli import app
+from pipeline.model import load_model, load_tokenizer, prepare, resolve_source
+from pipeline.params import ModelParams, ParamsError, TrainParams, from_mapping
 from pipeline.prompt import build_prompt, render_prompt
 from tests.conftest import REPO
 
@@ -56,18 +56,18 @@ def test_bundled_gguf_becomes_a_plain_model_that_loads_and_generates(prepared):
 
 def test_local_directory_source_gives_the_same_model(tiny_model_dir, tmp_path):
     out = tmp_path / "base"
-    info = M.prepare(P.ModelParams(source=str(tiny_model_dir)), out)
+    info = prepare(ModelParams(source=str(tiny_model_dir)), out)
     assert info["architecture"] == "LlamaForCausalLM" and info["chat_template"]
-    before, after = M.load_model(tiny_model_dir).eval(), M.load_model(out).eval()
+    before, after = load_model(tiny_model_dir).eval(), load_model(out).eval()
     ids = torch.arange(1, 40).unsqueeze(0)
     with torch.no_grad():
         torch.testing.assert_close(before(ids).logits, after(ids).logits, rtol=0, atol=0)
     assert after.lm_head.weight.data_ptr() == after.model.embed_tokens.weight.data_ptr()  # still tied
-    assert M.load_tokenizer(out).chat_template == M.load_tokenizer(tiny_model_dir).chat_template
+    assert load_tokenizer(out).chat_template == load_tokenizer(tiny_model_dir).chat_template
 
 
 def test_bfloat16_dtype_halves_the_weights(tiny_model_dir, tmp_path):
-    M.prepare(P.ModelParams(source=str(tiny_model_dir), dtype="bfloat16"), tmp_path / "bf16")
+    prepare(ModelParams(source=str(tiny_model_dir), dtype="bfloat16"), tmp_path / "bf16")
     assert json.loads((tmp_path / "bf16" / "config.json").read_text())["dtype"] == "bfloat16"
 
 
@@ -75,27 +75,27 @@ def test_output_replaces_an_old_directory_atomically(tiny_model_dir, tmp_path):
     out = tmp_path / "base"
     out.mkdir()
     (out / "stale.txt").write_text("from an earlier run")
-    M.prepare(P.ModelParams(source=str(tiny_model_dir)), out)
+    prepare(ModelParams(source=str(tiny_model_dir)), out)
     assert not (out / "stale.txt").exists() and (out / "config.json").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["base"]  # no temporary folders left behind
 
 
 def test_bad_sources_fail_clearly(tmp_path):
-    with pytest.raises(P.ParamsError, match="model.source"):
-        P.ModelParams(source=" ")
-    with pytest.raises(P.ParamsError, match="model.dtype"):
-        P.ModelParams(dtype="float16")
+    with pytest.raises(ParamsError, match="model.source"):
+        ModelParams(source=" ")
+    with pytest.raises(ParamsError, match="model.dtype"):
+        ModelParams(dtype="float16")
     with pytest.raises(FileNotFoundError, match="no such GGUF file"):
-        M.resolve_source(str(tmp_path / "missing.gguf"))
+        resolve_source(str(tmp_path / "missing.gguf"))
 
 
 def test_train_params_errors_name_the_key_and_the_fix():
-    with pytest.raises(P.ParamsError, match=r"train.finetune = 'qlora' is invalid; allowed: full, lora"):
-        P.from_mapping(P.TrainParams, "train", {"finetune": "qlora"})
-    with pytest.raises(P.ParamsError, match=r"train.ratio_clip_low"):
-        P.from_mapping(P.TrainParams, "train", {"ratio_clip_low": 1.5})
-    with pytest.raises(P.ParamsError, match="unknown key"):
-        P.from_mapping(P.TrainParams, "train", {"learning_rate": 1e-5})
+    with pytest.raises(ParamsError, match=r"train.finetune = 'qlora' is invalid; allowed: full, lora"):
+        from_mapping(TrainParams, "train", {"finetune": "qlora"})
+    with pytest.raises(ParamsError, match=r"train.ratio_clip_low"):
+        from_mapping(TrainParams, "train", {"ratio_clip_low": 1.5})
+    with pytest.raises(ParamsError, match="unknown key"):
+        from_mapping(TrainParams, "train", {"learning_rate": 1e-5})
 
 
 def test_train_command_reads_top_level_lr_and_writes_model_and_metrics(tiny_model_dir, groups_path, tmp_path):
