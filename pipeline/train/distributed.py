@@ -22,9 +22,10 @@ micro-batching, loss scaling, autocast (train.bf16) and schedule. Checkpoints an
 torch's distributed state-dict API as full (unsharded) tensors written by process 0, so they have the same
 format from DDP and FSDP.
 
-Covered by tests/train/test_distributed.py: DDP on 2 CPU processes (gloo), started as a launcher starts them and
-through `coderl train`'s own launch: both processes end with identical parameters, equal to one process with
-grad_accum doubled (full fine-tuning; LoRA with a KL penalty); the logged metrics are the whole step's; resume.
+Covered by tests/pipeline/train/test_distributed.py: DDP on 2 CPU processes (gloo), started as a launcher starts
+them and through `coderl train`'s own launch: both processes end with identical parameters, equal to one process
+with grad_accum doubled (full fine-tuning; LoRA with a KL penalty); the logged metrics are the whole step's;
+resume.
 Not covered (no GPU here): FSDP execution (accelerate runs FSDP on CUDA only; only its configuration is tested),
 NCCL, several machines.
 """

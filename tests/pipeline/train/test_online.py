@@ -30,7 +30,7 @@ from pipeline.rewards import compute_rewards
 from pipeline.train import loop
 from pipeline.train import online as online_source
 from pipeline.train.online import OnlineInputs, step_problems
-from tests.train.conftest import params
+from tests.pipeline.train.conftest import params
 
 PER_STEP, GROUP = 2, 4
 TOKENS = ("5", "print", "x", "(")  # Accepted, Accepted, Runtime Error, Compile Error

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.model import load_model, load_tokenizer, prepare, resolve_source
-from pipeline.params import ModelParams, ParamsError, TrainParams, from_mapping
+from pipeline.params import ModelParams, ParamsError
 from pipeline.prompt import build_prompt, render_prompt
 from tests.conftest import REPO
 
@@ -87,27 +87,3 @@ def test_bad_sources_fail_clearly(tmp_path):
         ModelParams(dtype="float16")
     with pytest.raises(FileNotFoundError, match="no such GGUF file"):
         resolve_source(str(tmp_path / "missing.gguf"))
-
-
-def test_train_params_errors_name_the_key_and_the_fix():
-    with pytest.raises(ParamsError, match=r"train.finetune = 'qlora' is invalid; allowed: full, lora"):
-        from_mapping(TrainParams, "train", {"finetune": "qlora"})
-    with pytest.raises(ParamsError, match=r"train.ratio_clip_low"):
-        from_mapping(TrainParams, "train", {"ratio_clip_low": 1.5})
-    with pytest.raises(ParamsError, match="unknown key"):
-        from_mapping(TrainParams, "train", {"learning_rate": 1e-5})
-
-
-def test_train_command_reads_top_level_lr_and_writes_model_and_metrics(tiny_model_dir, groups_path, tmp_path):
-    params = write_params(tmp_path / "params.yaml", lr=5e-3,
-                          train={"max_steps": 1, "batch_size": 2, "checkpoint_every": 1, "device": "cpu"})
-    result = CliRunner().invoke(app, [
-        "train", "--params", str(params), "--algorithm", "sft", "--groups", str(groups_path),
-        "--base", str(tiny_model_dir), "--out", str(tmp_path / "sft"), "--checkpoints", str(tmp_path / "ckpt"),
-        "--metrics", str(tmp_path / "metrics"),
-    ])
-    assert result.exit_code == 0, result.output
-    assert (tmp_path / "sft" / "model.safetensors").exists()
-    assert json.loads((tmp_path / "sft" / "source.json").read_text())["lr"] == 5e-3
-    assert json.loads((tmp_path / "metrics" / "metrics.json").read_text())["lr"] == 5e-3
-    assert (tmp_path / "ckpt" / "step-00000001.pt").exists()

@@ -20,7 +20,7 @@ from pipeline.train import distributed, loop
 from pipeline.train.batches import collate, encode, select_rows
 from pipeline.train.loss import denominator, step_denominator
 from tests.conftest import REPO
-from tests.train.conftest import GOOD_SUM, SUM, groups_rows, params, row, write_groups
+from tests.pipeline.train.conftest import GOOD_SUM, SUM, groups_rows, params, row, write_groups
 
 LR, SEED = 1e-2, 0
 # Five train rows in batches of 2 (no sorting): micro-batches of 2, 2 and 1 sequences, so the two processes of a

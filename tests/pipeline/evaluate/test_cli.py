@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import yaml
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from tests.evaluate.test_ranking import write_ranking_inputs
+from tests.conftest import REPO
+from tests.pipeline.evaluate.test_ranking import write_ranking_inputs
 
-REPO_PARAMS = Path(__file__).resolve().parents[2] / "params.yaml"
+REPO_PARAMS = REPO / "params.yaml"
 
 
 def test_evaluate_then_compare_from_the_command_line(tmp_path, tiny_model_dir, problems_path):

@@ -8,7 +8,7 @@ from pipeline import tables
 from pipeline.train import loop
 from pipeline.train.batches import Example, collate, encode, plan_batches, select_rows
 from pipeline.prompt import format_completion, render_prompt
-from tests.train.conftest import BAD_SUM, GOOD_REV, GOOD_SUM, SUM, groups_rows, row
+from tests.pipeline.train.conftest import BAD_SUM, GOOD_REV, GOOD_SUM, SUM, groups_rows, row
 
 
 def test_rloo_trains_on_every_train_row_and_sft_on_unique_accepted_ones():
@@ -110,7 +110,7 @@ def test_shared_prompt_rows_pack_into_one_sequence():
 
 
 def test_no_training_rows_is_a_clear_error(tiny_model_dir, tmp_path):
-    from tests.train.conftest import params, write_groups
+    from tests.pipeline.train.conftest import params, write_groups
 
     only_bad = [row("p00001-g0", 0, SUM, BAD_SUM, "Wrong Answer", -0.3, -1.0)]
     groups = write_groups(tmp_path / "g.parquet", only_bad)
@@ -121,7 +121,7 @@ def test_no_training_rows_is_a_clear_error(tiny_model_dir, tmp_path):
 def test_sft_trains_on_accepted_programs_outside_any_group(tiny_model_dir, tmp_path):
     """The SFT baseline is every Accepted program of the train split, not only those in groups with reward
     variance: a third Accepted program of p00001 in no group is trained on."""
-    from tests.train.conftest import params, write_groups
+    from tests.pipeline.train.conftest import params, write_groups
 
     lone = row("p00001-none", 0, SUM, GOOD_SUM.replace("a + b", "b + a"), "Accepted", 1.0, 0.0)
     groups = write_groups(tmp_path / "groups.parquet", groups_rows(), extra_accepted=[lone])

@@ -15,7 +15,7 @@ from pipeline.evaluate.compare import compare
 from pipeline.model import load_model
 from pipeline.params import EvaluateParams, ExecuteParams
 from pipeline.prompt import build_prompt, format_completion, render_prompt
-from tests.evaluate.conftest import REVERSE_STATEMENT, SUM_STATEMENT
+from tests.pipeline.evaluate.conftest import REVERSE_STATEMENT, SUM_STATEMENT
 
 PROBLEMS = [{"problem_id": "p00001", "statement": SUM_STATEMENT},
             {"problem_id": "p00002", "statement": REVERSE_STATEMENT}]

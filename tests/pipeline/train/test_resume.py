@@ -9,7 +9,7 @@ import torch
 from safetensors.torch import load_file
 
 from pipeline.train import loop
-from tests.train.conftest import params
+from tests.pipeline.train.conftest import params
 
 SETTINGS = dict(max_steps=7, checkpoint_every=2, warmup_ratio=0.3, min_lr_ratio=0.1)
 

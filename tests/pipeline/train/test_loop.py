@@ -14,7 +14,7 @@ from pipeline.train import loop
 from pipeline.train.batches import Runtime, encode
 from pipeline.train.loss import loss_config, snapshot_logprobs
 from pipeline.model import load_model
-from tests.train.conftest import BAD_SUM, GOOD_SUM, SUM, params, row, write_groups
+from tests.pipeline.train.conftest import BAD_SUM, GOOD_SUM, SUM, params, row, write_groups
 
 
 def weights(model_dir):

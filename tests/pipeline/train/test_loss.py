@@ -12,7 +12,7 @@ from pipeline.params import TrainParams
 from pipeline.train.loss import (LossConfig, batch_loss, completion_logits, denominator, kl_to_reference, loss_config,
                                  pg_loss, token_logprobs)
 from pipeline.model import load_model
-from tests.train.conftest import BAD_REV, BAD_SUM, GOOD_REV, GOOD_SUM, REVERSE, SUM
+from tests.pipeline.train.conftest import BAD_REV, BAD_SUM, GOOD_REV, GOOD_SUM, REVERSE, SUM
 
 
 @pytest.fixture(scope="module")
