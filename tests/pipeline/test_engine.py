@@ -18,7 +18,7 @@ def test_local_engine_is_a_sandbox_of_the_configured_workers():
 
 
 def test_unknown_engine_is_rejected_at_load():
-    with pytest.raises(ParamsError, match=r"execute\.engine = 'spark'.*allowed: \['local', 'ray'\]"):
+    with pytest.raises(ParamsError, match=r"execute\.engine = 'spark'.*allowed: local, ray"):
         from_mapping(ExecuteParams, "execute", {"engine": "spark"})
 
 
