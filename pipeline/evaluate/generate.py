@@ -33,7 +33,7 @@ def load_policy(model_dir: Path | str):
 def plain_generation_config(model) -> None:
     """generate() fills every setting left unset from the model's generation_config: keep only its special
     tokens, so that no temperature, top_k or repetition_penalty saved with a model changes the sampling (here
-    and in online RL, pipeline.online)."""
+    and in online RL, pipeline.train.online)."""
     from transformers import GenerationConfig
 
     saved = model.generation_config

@@ -1,5 +1,5 @@
 """Online RLOO (pipeline/train/online.py) on a tiny random model: samples go through the real sandbox, rewards and
-advantages come from the rewards and groups stages' functions, the loss is train.batch_loss, a step with signal
+advantages come from the rewards and groups stages' functions, the loss is train.loss.batch_loss, a step with signal
 updates the policy, a step without does not, a crash resumes exactly, and every algorithm writes a cost report.
 
 A tiny random Llama only emits gibberish (every group Compile Errors: no signal), so the policy is made by hand
@@ -118,7 +118,7 @@ def judged(monkeypatch):
 
 @pytest.fixture()
 def losses(monkeypatch):
-    """The advantages of every training micro-batch that went through train.batch_loss (validation, which runs
+    """The advantages of every training micro-batch that went through the loop's batch_loss (validation, which runs
     without gradients, is left out)."""
     seen = []
     real = loop.batch_loss
@@ -161,7 +161,7 @@ def test_the_loss_is_batch_loss_with_the_rewards_and_groups_stages_advantages(
         tmp_path, policy_dir, groups_path, problems_path, judged, losses):
     run(tmp_path, policy_dir, groups_path, inputs(problems_path), steps=1)
     ((pids, _, verdicts),) = judged
-    assert losses, "the update did not go through train.batch_loss"
+    assert losses, "the update did not go through batch_loss"
     # By hand: CodeRL rewards of the verdicts, leave-one-out baseline, divided by the group's std + epsilon.
     reward = RewardsParams().verdict_reward
     expected = []
