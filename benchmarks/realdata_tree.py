@@ -39,7 +39,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline import codenet, judging, params as P  # noqa: E402
+from pipeline import codenet  # noqa: E402
+from pipeline.judging import limits_for, tolerance_for  # noqa: E402
+from pipeline.params import ExecuteParams, load  # noqa: E402
 
 REALDATA = REPO.parent / "shared" / "realdata"
 DEFAULT_OUT = REPO / "benchmarks" / ".scratch" / "realdata"
@@ -102,7 +104,7 @@ def rejudge(subs: list[dict], problems: dict[str, dict], realdata: Path, workers
     """submission_id -> the judge's verdict on the statement's sample tests ("Accepted" when it passes them)."""
     from sandbox import Job, Sandbox
 
-    exe = P.load(P.ExecuteParams)
+    exe = load(ExecuteParams)
     jobs, ids = [], []
     for s in subs:
         pid = s["problem_id"]
@@ -111,8 +113,8 @@ def rejudge(subs: list[dict], problems: dict[str, dict], realdata: Path, workers
         if not samples:
             continue
         row = problems.get(pid, {})
-        limits = judging.limits_for(exe, _int(row.get("time_limit")), _int(row.get("memory_limit")))
-        jobs.append(Job(code=s["code"], tests=tuple(samples), limits=limits, tolerance=judging.tolerance_for(exe, pid)))
+        limits = limits_for(exe, _int(row.get("time_limit")), _int(row.get("memory_limit")))
+        jobs.append(Job(code=s["code"], tests=tuple(samples), limits=limits, tolerance=tolerance_for(exe, pid)))
         ids.append(s["submission_id"])
     verdicts = {}
     start = time.time()

@@ -32,7 +32,7 @@ import results  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 import dataclasses  # noqa: E402
 import statistics  # noqa: E402
 
-from pipeline import codenet, ingest, params as P, testgen  # noqa: E402
+from pipeline import codenet, ingest, params, testgen  # noqa: E402
 from pipeline.testgen import constraints, measure  # noqa: E402
 
 SECTION = "## Generated tests"
@@ -70,13 +70,13 @@ def main() -> None:
     ap.add_argument("--statements", default=None, help="also report the parse rate over these statements")
     ap.add_argument("--no-write", action="store_true", help="print the section only")
     args = ap.parse_args()
-    ing = P.load(P.IngestParams, args.params)
+    ing = params.load(params.IngestParams, args.params)
     root = args.codenet_root or ing.codenet_root
-    prm, exe = P.load(P.TestsParams, args.params), P.load(P.ExecuteParams, args.params)
+    prm, exe = params.load(params.TestsParams, args.params), params.load(params.ExecuteParams, args.params)
     if args.measure_all:
         prm = dataclasses.replace(prm, measure_per_status=10**6)
-    seeds = args.seeds or [int(P.load_top("seed", args.params))]
-    ingest.run(P.IngestParams(**{**ing.__dict__, "codenet_root": str(root)}), SCRATCH / "ingest")
+    seeds = args.seeds or [int(params.load_top("seed", args.params))]
+    ingest.run(params.IngestParams(**{**ing.__dict__, "codenet_root": str(root)}), SCRATCH / "ingest")
     runs = []
     for seed in seeds:
         start = time.monotonic()

@@ -5,7 +5,7 @@
 
 The rows are the train split of data/groups/groups.parquet (the bundled sample after `dvc repro groups`), one per
 distinct (problem, submission), every one marked Accepted so that SFT trains on all of them; both trainers get the
-very same token ids (pipeline.train.encode: rendered prompt + fenced program + EOS; TRL receives them
+very same token ids (pipeline.train.batches.encode: rendered prompt + fenced program + EOS; TRL receives them
 pre-tokenised with a completion mask, so it trains on the program tokens only, like us). The model is a tiny
 random Llama (pipeline.model.tiny_model with the SmolLM2 tokenizer) unless ``--model-dir`` names a prepared model.
 The RLOO loss is an advantage-weighted NLL with the same cost, so SFT is the fair reference for loop efficiency;
@@ -35,12 +35,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline import params as P, tables, train as T  # noqa: E402
+from pipeline import tables  # noqa: E402
+from pipeline.model import load_tokenizer  # noqa: E402
+from pipeline.params import TrainParams  # noqa: E402
+from pipeline.train import loop  # noqa: E402
+from pipeline.train.batches import accepted_path, encode, select_rows  # noqa: E402
+from sandbox.judge import ACCEPTED  # noqa: E402
 
 SCRATCH = REPO / "benchmarks" / ".scratch" / "train"
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 SECTION = "## Training throughput"
-INTRO = ("Our loop (pipeline/train.py) against TRL's SFTTrainer, same model, rows (identical token ids), batch "
+INTRO = ("Our loop (pipeline/train/loop.py) against TRL's SFTTrainer, same model, rows (identical token ids), batch "
          "size and epochs, side by side in one run per table, TRL and our runs alternating (see the docstring of "
          "benchmarks/train_throughput.py). Tokens/s counts the prompt + program tokens of every row trained on.")
 
@@ -62,25 +67,25 @@ def benchmark_groups(rows_limit: int) -> Path:
     for r in tables.read_table(source, tables.GROUPS).to_pylist():
         if r["split"] == "train" and (r["problem_id"], r["submission_id"]) not in seen:
             seen.add((r["problem_id"], r["submission_id"]))
-            rows.append({**r, "verdict": T.ACCEPTED})
+            rows.append({**r, "verdict": ACCEPTED})
     rows = rows[:rows_limit] if rows_limit else rows
     path = SCRATCH / "groups.parquet"
     tables.write_table(tables.from_rows(rows, tables.GROUPS), path, tables.GROUPS)
     # sft reads the SFT set beside the groups table: the same rows.
-    tables.write_table(tables.from_rows(rows, tables.ACCEPTED), T.accepted_path(path), tables.ACCEPTED)
+    tables.write_table(tables.from_rows(rows, tables.ACCEPTED), accepted_path(path), tables.ACCEPTED)
     return path
 
 
-def run_ours(model_dir: Path, groups: Path, prm: P.TrainParams, algorithm: str, name: str, lr: float) -> dict:
+def run_ours(model_dir: Path, groups: Path, prm: TrainParams, algorithm: str, name: str, lr: float) -> dict:
     out = SCRATCH / "runs" / name
     t0 = time.perf_counter()
-    summary = T.train(prm, lr, 0, algorithm, groups, model_dir, out / "model", out / "ckpt", out / "metrics")
+    summary = loop.train(prm, lr, 0, algorithm, groups, model_dir, out / "model", out / "ckpt", out / "metrics")
     total = time.perf_counter() - t0
     return {"seconds": summary["train_seconds"], "tokens": summary["tokens"],
             "overhead": total - summary["train_seconds"]}
 
 
-def run_trl(model_dir: Path, examples: list, prm: P.TrainParams, lr: float, sampler: str,
+def run_trl(model_dir: Path, examples: list, prm: TrainParams, lr: float, sampler: str,
             checkpointing: bool) -> dict:
     """TRL's SFTTrainer on pre-tokenised examples (input_ids + completion_mask), same batch and epochs.
     ``checkpointing``: TRL turns gradient checkpointing on by default (memory for compute); our loop does not."""
@@ -154,12 +159,12 @@ def main() -> None:
     groups = benchmark_groups(args.rows)
     lr = 1e-4
     prm = dataclasses.replace(
-        P.TrainParams(), batch_size=args.batch_size, grad_accum=1, epochs=args.epochs, max_steps=0,
+        TrainParams(), batch_size=args.batch_size, grad_accum=1, epochs=args.epochs, max_steps=0,
         max_length=args.max_length, checkpoint_every=0, log_every=1, warmup_ratio=0.1,
     )
-    tokenizer = T.M.load_tokenizer(model_dir)
-    rows, _ = T.select_rows(tables.read_table(groups, tables.GROUPS), "sft", "train")
-    examples, too_long = T.encode(rows, tokenizer, prm.max_length, "sft")
+    tokenizer = load_tokenizer(model_dir)
+    rows, _ = select_rows(tables.read_table(groups, tables.GROUPS), "sft", "train")
+    examples, too_long = encode(rows, tokenizer, prm.max_length, "sft")
     load_before = os.getloadavg()[0]
 
     # TRL and our runs alternate, so that a change in the machine's load hits both sides alike.

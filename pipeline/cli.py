@@ -97,7 +97,7 @@ def train(
     problems: Path = typer.Option(Path("data/tests/problems.parquet"), help="online_rloo: problems with tests"),
 ):
     """Train the policy on the train split of groups.parquet (explicit loop, dvclive metrics, resumable)."""
-    from pipeline import train as stage
+    from pipeline.train import loop as stage
 
     stage.main(params, algorithm, groups, base, out, checkpoints, metrics, problems)
 
@@ -116,7 +116,7 @@ def evaluate(
 ):
     """Sample and judge programs on the evaluation splits: pass@k, verdict rates, diversity, ranking accuracy,
     plots."""
-    from pipeline import evaluate as stage
+    from pipeline.evaluate import stage
 
     stage.main(params, model_dir, name, problems, out, metrics, plots, rewards, submissions)
 
@@ -140,7 +140,7 @@ def compare(
     out: Path = typer.Option(Path("metrics/eval/comparison.md"), help="Markdown table to write"),
 ):
     """Print the evaluated models side by side (pass@k, per difficulty, verdicts, diversity)."""
-    from pipeline.evaluate import compare as stage
+    from pipeline.evaluate.compare import compare as stage
 
     typer.echo(stage(metrics_dir, out))
 

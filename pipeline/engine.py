@@ -13,11 +13,11 @@ yields (index into jobs, Judgement) once per job, in completion order.
 """
 from __future__ import annotations
 
-from pipeline import params as P
+from pipeline.params import ExecuteParams
 from sandbox import Sandbox
 
 
-def open_judge(prm: P.ExecuteParams):
+def open_judge(prm: ExecuteParams):
     """A context manager with `judge_many(jobs) -> Iterator[(index, Judgement)]` (and run / judge) for the
     configured engine. Raises RuntimeError when engine ray is chosen but Ray is not installed, or when no
     judge worker can start."""

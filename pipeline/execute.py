@@ -22,9 +22,10 @@ from typing import Iterable, Iterator
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from pipeline import params as P, tables
+from pipeline import tables
 from pipeline.engine import open_judge
 from pipeline.judging import judgement_row, problem_judgings
+from pipeline.params import ExecuteParams, load
 from sandbox import HARNESS_VERSION, Job, Judgement, Sandbox
 from sandbox.judge import ACCEPTED, SANDBOX_ERROR
 
@@ -122,7 +123,7 @@ def iter_submissions(path: Path, batch_size: int) -> Iterator[list[dict]]:
 
 
 def run(
-    prm: P.ExecuteParams,
+    prm: ExecuteParams,
     ingest_dir: Path,
     out_dir: Path,
     memo_path: Path | None,
@@ -165,4 +166,4 @@ def run(
 
 
 def main(params_path: Path, ingest_dir: Path, out_dir: Path, memo_path: Path | None, problems_path: Path | None = None) -> dict:
-    return run(P.load(P.ExecuteParams, params_path), ingest_dir, out_dir, memo_path, problems_path=problems_path)
+    return run(load(ExecuteParams, params_path), ingest_dir, out_dir, memo_path, problems_path=problems_path)

@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipeline import params as P, tables
+from pipeline import tables
 from pipeline.hashing import stable_int
+from pipeline.params import GroupsParams, load, load_top
 from pipeline.prompt import build_prompt
 
 log = logging.getLogger(__name__)
@@ -70,11 +71,11 @@ def has_reward_variance(rewards: np.ndarray) -> bool:
     return not np.all(rewards == rewards[0])
 
 
-def group_advantages(rewards: list[np.ndarray], prm: P.GroupsParams) -> list[np.ndarray]:
+def group_advantages(rewards: list[np.ndarray], prm: GroupsParams) -> list[np.ndarray]:
     """Advantages of the members of each group, given each group's rewards (shapes (G_k,)): leave-one-out
     baseline, scaled per ``advantage_scale`` (group: that group's std; batch: the std of every reward passed in,
     as TRL's scale_rewards="batch"; none), then clipped to ``advantage_clip``. The one rule for offline groups
-    (this stage) and online groups (pipeline.online); zero-variance groups are the caller's to drop."""
+    (this stage) and online groups (pipeline.train.online); zero-variance groups are the caller's to drop."""
     adv = [rloo_advantages(r) for r in rewards]
     if prm.advantage_scale == "group":
         adv = [scale_advantages(a, group_std(r), prm.epsilon) for a, r in zip(adv, rewards)]
@@ -93,7 +94,7 @@ def problem_rng(seed: int, problem_id: str) -> np.random.Generator:
     return np.random.default_rng(stable_int(seed, "groups", problem_id))
 
 
-def form_groups(members: list[str], prm: P.GroupsParams, rng: np.random.Generator) -> list[list[str]]:
+def form_groups(members: list[str], prm: GroupsParams, rng: np.random.Generator) -> list[list[str]]:
     """Member lists for one problem (see the module docstring, steps 2-3)."""
     members = sorted(members)
     if len(members) > prm.max_submissions_per_problem:
@@ -119,7 +120,7 @@ def form_groups(members: list[str], prm: P.GroupsParams, rng: np.random.Generato
 
 
 def usable_submissions(
-    rewards: pd.DataFrame, submissions: pd.DataFrame, problems: pd.DataFrame, prm: P.GroupsParams
+    rewards: pd.DataFrame, submissions: pd.DataFrame, problems: pd.DataFrame, prm: GroupsParams
 ) -> tuple[pd.DataFrame, Counter]:
     """Rewarded submissions joined with their code and problem, filtered as configured; counts what was cut."""
     cut: Counter = Counter()
@@ -141,7 +142,7 @@ def usable_submissions(
 
 
 def build_groups(
-    rewards: pd.DataFrame, submissions: pd.DataFrame, problems: pd.DataFrame, prm: P.GroupsParams, seed: int
+    rewards: pd.DataFrame, submissions: pd.DataFrame, problems: pd.DataFrame, prm: GroupsParams, seed: int
 ) -> tuple[pd.DataFrame, dict]:
     """All groups with advantages (GROUPS columns) and a summary of what was kept and dropped."""
     df, cut = usable_submissions(rewards, submissions, problems, prm)
@@ -203,7 +204,7 @@ ACCEPTED = "Accepted"
 
 
 def build_accepted(rewards: pd.DataFrame, submissions: pd.DataFrame, problems: pd.DataFrame,
-                   prm: P.GroupsParams) -> pd.DataFrame:
+                   prm: GroupsParams) -> pd.DataFrame:
     """The SFT set (ACCEPTED columns): the usable submissions (``usable_submissions``) judged Accepted, ordered by
     problem and submission id. De-duplication follows allow_duplicates as for groups (training de-duplicates
     again by normalised code, ``train.select_rows``)."""
@@ -215,7 +216,7 @@ def build_accepted(rewards: pd.DataFrame, submissions: pd.DataFrame, problems: p
     return out[tables.ACCEPTED.names].reset_index(drop=True)
 
 
-def run(prm: P.GroupsParams, seed: int, ingest_dir: Path, rewards_path: Path, out_dir: Path) -> dict:
+def run(prm: GroupsParams, seed: int, ingest_dir: Path, rewards_path: Path, out_dir: Path) -> dict:
     problems = tables.read_table(ingest_dir / "problems.parquet", tables.PROBLEMS).to_pandas()
     submissions = tables.read_table(
         ingest_dir / "submissions.parquet",
@@ -235,4 +236,4 @@ def run(prm: P.GroupsParams, seed: int, ingest_dir: Path, rewards_path: Path, ou
 
 
 def main(params_path: Path, ingest_dir: Path, rewards_path: Path, out_dir: Path) -> dict:
-    return run(P.load(P.GroupsParams, params_path), int(P.load_top("seed", params_path)), ingest_dir, rewards_path, out_dir)
+    return run(load(GroupsParams, params_path), int(load_top("seed", params_path)), ingest_dir, rewards_path, out_dir)

@@ -20,9 +20,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from pipeline import codenet, params as P, tables
+from pipeline import codenet, tables
 from pipeline.errors import IngestError
 from pipeline.hashing import stable_fraction
+from pipeline.params import IngestParams, SPLITS, load
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,11 @@ def split_of(problem_id: str, seed: int, fractions) -> str:
     """Stable split: a hash of (seed, problem_id) mapped to [0, 1) and cut at the cumulative fractions."""
     u = stable_fraction(seed, problem_id)
     cumulative = 0.0
-    for name in P.SPLITS:
+    for name in SPLITS:
         cumulative += fractions[name]
         if u < cumulative:
             return name
-    return P.SPLITS[-1]
+    return SPLITS[-1]
 
 
 def read_problem_clusters(root: Path) -> dict[str, str]:
@@ -147,7 +148,7 @@ def _read_tests(root: Path, pid: str, statement_samples: list[tuple[str, str]]) 
     return tests
 
 
-def _kept_rows(meta: Path, pid: str, dataset: str, prm: P.IngestParams, result: ProblemResult) -> list[tuple]:
+def _kept_rows(meta: Path, pid: str, dataset: str, prm: IngestParams, result: ProblemResult) -> list[tuple]:
     """The metadata rows to keep, as small tuples, counting every skip. Streams the CSV (a popular problem has
     tens of thousands of rows, three in four of another language)."""
     languages, statuses, known = set(prm.languages), set(prm.statuses), set(codenet.STATUSES)
@@ -196,7 +197,7 @@ def _kept_rows(meta: Path, pid: str, dataset: str, prm: P.IngestParams, result: 
     return rows
 
 
-def ingest_problem(root: Path, row: dict, prm: P.IngestParams, part: Path) -> ProblemResult:
+def ingest_problem(root: Path, row: dict, prm: IngestParams, part: Path) -> ProblemResult:
     """Read one problem: statement, tests, and its kept submissions with their code, written to the Parquet
     file ``part`` one row group of at most ``prm.row_group_size`` rows at a time (bounded memory)."""
     pid = row["id"].strip()
@@ -272,7 +273,7 @@ def _worker(args):
     return ingest_problem(root, row, prm, part)
 
 
-def run(prm: P.IngestParams, out_dir: Path) -> dict:
+def run(prm: IngestParams, out_dir: Path) -> dict:
     """Write problems.parquet, submissions.parquet and summary.json into out_dir; return the summary."""
     root = Path(prm.codenet_root)
     if not root.is_dir():
@@ -352,4 +353,4 @@ def run(prm: P.IngestParams, out_dir: Path) -> dict:
 
 
 def main(params_path: Path, out_dir: Path) -> dict:
-    return run(P.load(P.IngestParams, params_path), out_dir)
+    return run(load(IngestParams, params_path), out_dir)

@@ -6,6 +6,8 @@
         stop-after-timeout rule
     ProblemJudging.job(code) --> sandbox Job --a judge (pipeline.engine.open_judge)--> Judgement
     judgement_row(submission, judgement) --> a row of the verdicts table (tables.VERDICTS)
+    judge(problem_ids, programs, problems, exe) --> the Judgements of many programs, each distinct (problem,
+        program) judged once (evaluation and online RL)
 
 The execute stage judges CodeNet's submissions this way; evaluation, online RL and test generation judge their
 programs with the same rules, so a verdict means the same thing everywhere. The judge's own rules (comparison,
@@ -13,17 +15,19 @@ limits enforcement) live in the sandbox; this module only decides what the sandb
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-from pipeline import params as P
+from pipeline.engine import open_judge
+from pipeline.params import ExecuteParams
 from sandbox import Job, Judgement, Limits
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def limits_for(exe: P.ExecuteParams, time_limit_ms: int | None, memory_limit_kb: int | None) -> Limits:
+def limits_for(exe: ExecuteParams, time_limit_ms: int | None, memory_limit_kb: int | None) -> Limits:
     """Sandbox limits for a problem: its own limits (CodeNet metadata), or execute's defaults where they are
     missing or 0 (some AIZU rows); the time limit times execute.time_limit_factor (this machine is not
     CodeNet's judge)."""
@@ -36,7 +40,7 @@ def limits_for(exe: P.ExecuteParams, time_limit_ms: int | None, memory_limit_kb:
     )
 
 
-def tolerance_for(exe: P.ExecuteParams, problem_id: str) -> float:
+def tolerance_for(exe: ExecuteParams, problem_id: str) -> float:
     """The numeric tolerance of a problem: its override in execute.tolerance_overrides, else execute.tolerance."""
     return exe.tolerance_overrides.get(problem_id, exe.tolerance)
 
@@ -58,7 +62,7 @@ class ProblemJudging:
         return Job(code, self.tests, self.limits, self.tolerance, self.stop_after_timeout)
 
 
-def problem_judging(row: dict, exe: P.ExecuteParams) -> ProblemJudging:
+def problem_judging(row: dict, exe: ExecuteParams) -> ProblemJudging:
     """How programs are judged on the problem ``row`` (a row of problems.parquet) under the execute params."""
     tests = [t for t in row["tests"] if t["source"] in exe.test_sources]
     return ProblemJudging(
@@ -71,7 +75,7 @@ def problem_judging(row: dict, exe: P.ExecuteParams) -> ProblemJudging:
     )
 
 
-def problem_judgings(problems: "pa.Table | Iterable[dict]", exe: P.ExecuteParams) -> dict[str, ProblemJudging]:
+def problem_judgings(problems: "pa.Table | Iterable[dict]", exe: ExecuteParams) -> dict[str, ProblemJudging]:
     """problem_id -> ProblemJudging for a problems table (pyarrow) or an iterable of its rows (dicts)."""
     rows: Iterable[dict] = problems.to_pylist() if hasattr(problems, "to_pylist") else problems
     return {row["problem_id"]: problem_judging(row, exe) for row in rows}
@@ -93,3 +97,27 @@ def judgement_row(sub: dict, j: Judgement) -> dict:
         "peak_memory_kb": j.peak_memory_kb,
         "error": j.error,
     }
+
+
+def judge(problem_ids: Sequence[str], programs: Sequence[str], problems: "pa.Table | Iterable[dict]",
+          exe: ExecuteParams, progress: bool = True, box=None) -> list[Judgement]:
+    """Judge programs[i] on problem problem_ids[i] exactly as the execute stage judges submissions (its tests,
+    limits x time factor, tolerance and stop-after-timeout rule); returns the Judgements in input order.
+
+    A (problem, program) pair that occurs twice is judged once: the verdict is a function of the pair, and
+    greedy or low-temperature sampling repeats programs often. ``box``: an open judge (``open_judge(exe)``)
+    to reuse across calls (online RL judges every step); None opens one for this call.
+    """
+    from tqdm import tqdm
+
+    per_problem = problem_judgings(problems, exe)
+    keys = list(zip(problem_ids, programs))
+    unique = list(dict.fromkeys(keys))
+    jobs = [per_problem[pid].job(program) for pid, program in unique]
+    results: list = [None] * len(jobs)
+    with open_judge(exe) if box is None else nullcontext(box) as box:
+        for index, judgement in tqdm(box.judge_many(jobs), total=len(jobs), desc="judge", unit="program",
+                                     disable=not progress):
+            results[index] = judgement
+    position = {key: i for i, key in enumerate(unique)}
+    return [results[position[key]] for key in keys]

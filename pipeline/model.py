@@ -22,8 +22,8 @@ import json
 import logging
 from pathlib import Path
 
-from pipeline import params as P
 from pipeline.atomic import atomic_dir
+from pipeline.params import ModelParams, load
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def resolve_source(source: str) -> tuple[str, str | None]:
     return source, None
 
 
-def load_source(params: "P.ModelParams"):
+def load_source(params: "ModelParams"):
     """(model, tokenizer) for ``params.source``, in float32 on the CPU; a GGUF model comes back de-quantised
     but still marked as GGUF-quantised (see ``to_plain``)."""
     import torch
@@ -108,7 +108,7 @@ def save_model_dir(model, tokenizer, dest: Path | str, info: dict | None = None)
             (tmp / "source.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
 
 
-def prepare(params: "P.ModelParams", out: Path | str) -> dict:
+def prepare(params: "ModelParams", out: Path | str) -> dict:
     """Load ``params.source`` and save it as a plain model directory at ``out``; returns what was saved."""
     model, tokenizer = load_source(params)
     plain = to_plain(model, params.dtype)
@@ -130,7 +130,7 @@ def prepare(params: "P.ModelParams", out: Path | str) -> dict:
 
 
 def main(params_path: Path, out: Path) -> dict:
-    return prepare(P.load(P.ModelParams, params_path), out)
+    return prepare(load(ModelParams, params_path), out)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from pipeline import params as P, tables
+from pipeline import tables
+from pipeline.params import RewardsParams, load
 from sandbox.judge import ACCEPTED, COMPILE_ERROR, RUNTIME_FAILURES, SANDBOX_ERROR
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 MIN_CPU_MS = 1.0  # timer resolution floor: keeps the efficiency ratio finite for instant programs
 
 
-def compute_rewards(verdicts: pd.DataFrame, prm: P.RewardsParams) -> pd.DataFrame:
+def compute_rewards(verdicts: pd.DataFrame, prm: RewardsParams) -> pd.DataFrame:
     """verdicts (VERDICTS columns) -> rewards (REWARDS columns). Pure: same input, same output."""
     df = verdicts[verdicts["verdict"] != SANDBOX_ERROR].copy()
     unknown = sorted(set(df["verdict"]) - set(prm.verdict_reward))
@@ -52,7 +53,7 @@ def compute_rewards(verdicts: pd.DataFrame, prm: P.RewardsParams) -> pd.DataFram
     return df[tables.REWARDS.names].reset_index(drop=True)
 
 
-def run(prm: P.RewardsParams, verdicts_path: Path, out_dir: Path) -> pd.DataFrame:
+def run(prm: RewardsParams, verdicts_path: Path, out_dir: Path) -> pd.DataFrame:
     verdicts = tables.read_table(verdicts_path, tables.VERDICTS).to_pandas()
     rewards = compute_rewards(verdicts, prm)
     dropped = len(verdicts) - len(rewards)
@@ -65,4 +66,4 @@ def run(prm: P.RewardsParams, verdicts_path: Path, out_dir: Path) -> pd.DataFram
 
 
 def main(params_path: Path, verdicts_path: Path, out_dir: Path) -> pd.DataFrame:
-    return run(P.load(P.RewardsParams, params_path), verdicts_path, out_dir)
+    return run(load(RewardsParams, params_path), verdicts_path, out_dir)

@@ -156,8 +156,8 @@ def test_every_stage_command_is_found_with_its_stage_module():
     """The check is not vacuous: each stage's closure holds the stage module it runs."""
     commands = command_functions(REPO)
     expected = {"ingest": "pipeline/ingest.py", "execute": "pipeline/execute.py", "rewards": "pipeline/rewards.py",
-                "groups": "pipeline/groups.py", "prepare_model": "pipeline/model.py", "train": "pipeline/train.py",
-                "evaluate": "pipeline/evaluate.py", "compare": "pipeline/evaluate.py",
+                "groups": "pipeline/groups.py", "prepare_model": "pipeline/model.py", "train": "pipeline/train/loop.py",
+                "evaluate": "pipeline/evaluate/stage.py", "compare": "pipeline/evaluate/compare.py",
                 "tests": "pipeline/testgen"}
     for stage, command in stage_commands(REPO / "dvc.yaml").items():
         files = closure(REPO, imported_modules(REPO, REPO / CLI, commands[command]))

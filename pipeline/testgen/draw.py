@@ -20,9 +20,9 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from pipeline import params as P
-from pipeline.testgen import constraints as C
-from pipeline.testgen import format as F
+from pipeline import params
+from pipeline.testgen import constraints
+from pipeline.testgen import format as input_format
 from pipeline.testgen.layout import render, split_input
 from pipeline.testgen.model import InputModel, build_model
 from pipeline.testgen.mutate import mutate_candidates
@@ -40,10 +40,10 @@ SCALE_STEPS = 12  # a maximum-size input over max_input_bytes is scaled down thi
 class Spec:
     """What a problem's statement and samples say about its input."""
 
-    constraints: C.Parsed
-    template: F.Template | None
-    samples: list[F.Aligned]  # aligned samples (empty without a template that fits them all)
-    facts: list[C.Fact]  # resolved: kept only when every sample satisfies them
+    constraints: constraints.Parsed
+    template: input_format.Template | None
+    samples: list[input_format.Aligned]  # aligned samples (empty without a template that fits them all)
+    facts: list[constraints.Fact]  # resolved: kept only when every sample satisfies them
     dropped: list[str]  # facts a sample violates (misread)
     model: InputModel | None  # the samples' layout: the fallback
     why_no_template: str | None = None
@@ -74,25 +74,25 @@ class Spec:
 
 
 def spec(statement: str, sample_inputs: list[str]) -> Spec:
-    parsed = C.parse_constraints(statement or "")
-    template = F.parse_format(statement or "")
+    parsed = constraints.parse_constraints(statement or "")
+    template = input_format.parse_format(statement or "")
     inputs = [t for t in sample_inputs if t.strip()]
     model = build_model(inputs)
     if template is None:
         return Spec(parsed, None, [], parsed.facts, [], model, "no format lines in the Input section")
-    aligned = [F.align(template, split_input(t)) for t in inputs]
+    aligned = [input_format.align(template, split_input(t)) for t in inputs]
     if not aligned or None in aligned:
         return Spec(parsed, template, [], parsed.facts, [], model, "the format does not fit every sample")
-    facts, dropped = F.resolve(parsed.facts, aligned)
+    facts, dropped = input_format.resolve(parsed.facts, aligned)
     return Spec(parsed, template, aligned, facts, dropped, model, None, _stats(aligned))
 
 
-def _stats(samples: list[F.Aligned]) -> dict:
+def _stats(samples: list[input_format.Aligned]) -> dict:
     stats: dict[str, dict] = defaultdict(lambda: {"numbers": [], "strings": [], "decimals": 0, "all_int": True})
     for aligned in samples:
         for ref, token in aligned.tokens.items():
             s = stats[ref.base]
-            value = C.number(token)
+            value = constraints.number(token)
             if value is None or re.fullmatch(r"[+-]?0\d+", token):
                 s["strings"].append(token)
             else:
@@ -103,15 +103,15 @@ def _stats(samples: list[F.Aligned]) -> dict:
     return dict(stats)
 
 
-def _sizes(template: F.Template) -> set[str]:
+def _sizes(template: input_format.Template) -> set[str]:
     """Bases of the variables that size something: element and row counts."""
     out = set()
     for entry in template.entries:
-        lines = entry.unit if isinstance(entry, F.Block) else [entry]
-        exprs = [entry.count] if isinstance(entry, F.Block) else []
+        lines = entry.unit if isinstance(entry, input_format.Block) else [entry]
+        exprs = [entry.count] if isinstance(entry, input_format.Block) else []
         exprs += [line.count for line in lines if line.count]
         for expr in exprs:
-            parsed = C.to_python(expr)
+            parsed = constraints.to_python(expr)
             if parsed:
                 out |= {r.base for r in parsed[1]}
     return out
@@ -135,16 +135,16 @@ class TemplateDraw:
         self.bytes = 0
         self._generic: dict[str, tuple[list, list]] = {}
         self.sizes = _sizes(sp.template)
-        self.out = F.Aligned()
+        self.out = input_format.Aligned()
         self.groups: dict[tuple[str, str], set] = defaultdict(set)
 
     def render(self) -> str:
         lines: list[list[str]] = []
         for entry in self.sp.template.entries:
-            if isinstance(entry, F.Line):
+            if isinstance(entry, input_format.Line):
                 lines.append(self._line(entry, None, len(lines)))
                 continue
-            count = F._count(entry.count, self.out) or 0
+            count = input_format._count(entry.count, self.out) or 0
             self._budget(count * 2 * len(entry.unit))
             for row in range(1, count + 1):
                 for line in entry.unit:
@@ -152,31 +152,31 @@ class TemplateDraw:
         self._sort(lines)
         return render(lines)
 
-    def _line(self, line: F.Line, row: int | None, lno: int) -> list[str]:
+    def _line(self, line: input_format.Line, row: int | None, lno: int) -> list[str]:
         tokens = []
         for j, name in enumerate(line.scalars):
-            ref = F._scalar_ref(name, row)
+            ref = input_format._scalar_ref(name, row)
             token = self._token(ref)
-            F._bind(self.out, (lno, j), ref, token)
+            input_format._bind(self.out, (lno, j), ref, token)
             tokens.append(token)
         if line.vector is None:
             return tokens
-        count = F._count(line.count, self.out) or 0
+        count = input_format._count(line.count, self.out) or 0
         self._budget(count * (1 if line.string else 2))
         prefix = [str(row) if row is not None and p == "1" else p for p in line.index]
         if line.string:
-            ref = C.Ref(line.vector, ",".join(prefix) or None)
+            ref = constraints.Ref(line.vector, ",".join(prefix) or None)
             token = self._string(ref, self._facts(ref), fixed=count)
-            F._bind(self.out, (lno, len(tokens)), ref, token)
+            input_format._bind(self.out, (lno, len(tokens)), ref, token)
             return tokens + [token]
         perm = next((f for f in self.sp.facts if f.kind == "permutation" and f.ref and f.ref.base == line.vector), None)
         values = list(range(int(perm.lo or 1), int(perm.lo or 1) + count)) if perm else None
         if values:
             self.rng.shuffle(values)
         for e in range(count):
-            ref = C.Ref(line.vector, ",".join(prefix + [str(e + line.start)]))
+            ref = constraints.Ref(line.vector, ",".join(prefix + [str(e + line.start)]))
             token = str(values[e]) if values else self._token(ref)
-            F._bind(self.out, (lno, len(tokens)), ref, token)
+            input_format._bind(self.out, (lno, len(tokens)), ref, token)
             tokens.append(token)
         return tokens
 
@@ -187,16 +187,16 @@ class TemplateDraw:
             raise TooLarge(self.bytes)
 
     # -- one token
-    def _facts(self, ref: C.Ref) -> list[C.Fact]:
+    def _facts(self, ref: constraints.Ref) -> list[constraints.Fact]:
         """The facts about one token; those of every element of a base are looked up once per base."""
         if ref.base not in self._generic:
             mine = [f for f in self.sp.facts if f.ref is None or f.ref.base == ref.base]
             self._generic[ref.base] = ([f for f in mine if f.ref is None or f.ref.sub is None],
                                        [f for f in mine if f.ref is not None and f.ref.sub is not None])
         generic, specific = self._generic[ref.base]
-        return generic + [f for f in specific if F._applies(f, ref, self.out)] if specific else generic
+        return generic + [f for f in specific if input_format._applies(f, ref, self.out)] if specific else generic
 
-    def _token(self, ref: C.Ref) -> str:
+    def _token(self, ref: constraints.Ref) -> str:
         facts = self._facts(ref)
         stat = self.sp.stats.get(ref.base, {"numbers": [], "strings": [], "decimals": 0, "all_int": True})
         stringy = bool(stat["strings"]) or any(f.kind in ("length", "alphabet", "choices") and f.ref for f in facts
@@ -211,17 +211,17 @@ class TemplateDraw:
         self.groups[group].add(token)
         return token
 
-    def _bounds(self, ref: C.Ref, facts: list[C.Fact], kinds: tuple[str, ...], is_int: bool) -> tuple:
-        env = F._env(self.out, ref)
+    def _bounds(self, ref: constraints.Ref, facts: list[constraints.Fact], kinds: tuple[str, ...], is_int: bool) -> tuple:
+        env = input_format._env(self.out, ref)
         lo = hi = None
         step = 1 if is_int else 1e-6
         for f in facts:
             if f.kind not in kinds:
                 continue
-            if f.lo is not None and (b := C.evaluate(f.lo, env)) is not None:
+            if f.lo is not None and (b := constraints.evaluate(f.lo, env)) is not None:
                 b = b + step if f.lo_strict else b
                 lo = b if lo is None else max(lo, b)
-            if f.hi is not None and (b := C.evaluate(f.hi, env)) is not None:
+            if f.hi is not None and (b := constraints.evaluate(f.hi, env)) is not None:
                 b = b - step if f.hi_strict else b
                 hi = b if hi is None else min(hi, b)
         return lo, hi
@@ -240,7 +240,7 @@ class TemplateDraw:
     def _scaled(self, lo, hi):
         return max(lo, min(hi, int(lo + (hi - lo) * self.scale))) if self.scale < 1 else hi
 
-    def _number(self, ref: C.Ref, facts: list[C.Fact], stat: dict) -> str:
+    def _number(self, ref: constraints.Ref, facts: list[constraints.Fact], stat: dict) -> str:
         rng = self.rng
         is_int = stat["all_int"] or any(f.kind == "integer" for f in facts)
         lo, hi = self._bounds(ref, facts, ("range",), is_int)
@@ -285,7 +285,7 @@ class TemplateDraw:
                 return s
         return str(lo)
 
-    def _string(self, ref: C.Ref, facts: list[C.Fact], fixed: int | None = None) -> str:
+    def _string(self, ref: constraints.Ref, facts: list[constraints.Fact], fixed: int | None = None) -> str:
         rng = self.rng
         stat = self.sp.stats.get(ref.base, {"strings": []})
         seen = stat["strings"] or [str(x) for x in stat.get("numbers", [])]
@@ -324,7 +324,7 @@ class TemplateDraw:
                     groups[ref.sub.rsplit(",", 1)[0] if "," in ref.sub else ""].append((lno, j))
             for positions in groups.values():
                 positions.sort()
-                values = sorted((lines[lno][j] for lno, j in positions), key=lambda t: C.number(t) or 0)
+                values = sorted((lines[lno][j] for lno, j in positions), key=lambda t: constraints.number(t) or 0)
                 for (lno, j), v in zip(positions, values):
                     lines[lno][j] = v
 
@@ -341,7 +341,7 @@ def regime(k: int) -> str:
     return LEAD_REGIMES[k] if k < len(LEAD_REGIMES) else CYCLE_REGIMES[(k - len(LEAD_REGIMES)) % len(CYCLE_REGIMES)]
 
 
-def candidates(sp: Spec, existing: list[str], prm: P.TestsParams, seed: int, problem_id: str
+def candidates(sp: Spec, existing: list[str], prm: params.TestsParams, seed: int, problem_id: str
                ) -> tuple[list[tuple[str, str]], Counter]:
     """Up to prm.candidates new distinct inputs as (regime, text), and counts of those dropped ("duplicate",
     "too_large", "out_of_spec", "not_drawn" once time_budget_s of drawing is spent). Candidate k uses an RNG
@@ -371,8 +371,8 @@ def candidates(sp: Spec, existing: list[str], prm: P.TestsParams, seed: int, pro
                 scale *= 0.9 * prm.max_input_bytes / size
                 text = None
                 continue
-            aligned = F.align(sp.template, split_input(text))
-            if aligned is not None and not F.check(sp.facts, aligned):
+            aligned = input_format.align(sp.template, split_input(text))
+            if aligned is not None and not input_format.check(sp.facts, aligned):
                 break
             text = None
             redraws += 1

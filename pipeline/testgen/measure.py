@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 from tqdm import tqdm
 
-from pipeline import judging, params as P
+from pipeline import judging, params
 from pipeline.testgen.validate import GENERATED, SAMPLE_SOURCES, SOURCES, stable_key
 from sandbox import Job, Sandbox
 from sandbox.judge import PASSED, SKIPPED
@@ -31,7 +31,7 @@ def source_results(sources: list[str], verdicts: tuple[str, ...]) -> dict[str, b
 
 
 def measure(
-    box: Sandbox, problems: dict[str, dict], subs: list[dict], exe: P.ExecuteParams, labeller_ids: set[str]
+    box: Sandbox, problems: dict[str, dict], subs: list[dict], exe: params.ExecuteParams, labeller_ids: set[str]
 ) -> dict:
     """Per CodeNet status, the fraction of `subs` the judge accepts under each of CONFIGS.
 

@@ -13,7 +13,7 @@ import math
 import random
 from collections import Counter
 
-from pipeline import params as P
+from pipeline import params
 from pipeline.testgen.layout import Layout, render, split_input, token_kind
 from pipeline.testgen.model import Group, InputModel, token_key
 
@@ -35,7 +35,7 @@ def _extend(lo: float, hi: float, growth: float, is_int: bool) -> tuple[float, f
 class Mutation:
     """One candidate input: a mutation of one sample's layout, drawn with one seeded RNG."""
 
-    def __init__(self, model: InputModel, lay: Layout, rng: random.Random, prm: P.TestsParams):
+    def __init__(self, model: InputModel, lay: Layout, rng: random.Random, prm: params.TestsParams):
         self.model, self.lay, self.rng, self.prm = model, lay, rng, prm
         self.regime = rng.choice(VALUE_REGIMES)
         self.new: dict[tuple[int, int], int] = {}  # header int tokens of this candidate, by (ordinal, position)
@@ -229,7 +229,7 @@ class Mutation:
 
 
 def mutate_candidates(
-    model: InputModel, existing: list[str], prm: P.TestsParams, seed: int, problem_id: str
+    model: InputModel, existing: list[str], prm: params.TestsParams, seed: int, problem_id: str
 ) -> tuple[list[str], Counter]:
     """prm.candidates mutations, candidate k of sample k mod S with RNG seeded by (seed, problem, k).
 

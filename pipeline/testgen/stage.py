@@ -13,9 +13,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from pipeline import judging, params as P, tables
+from pipeline import judging, params, tables
 from pipeline.engine import open_judge
-from pipeline.testgen import draw, measure as M
+from pipeline.testgen import draw, measure
 from pipeline.testgen.validate import (
     GENERATED, REJECT_REASONS, cross_check, many_answers, screen, split_programs, stable_key, validate_candidates,
 )
@@ -34,7 +34,7 @@ def _empty_report() -> dict:
 
 
 def generate_problem_tests(
-    box: Sandbox, problem: dict, accepted: list[dict], prm: P.TestsParams, exe: P.ExecuteParams, seed: int
+    box: Sandbox, problem: dict, accepted: list[dict], prm: params.TestsParams, exe: params.ExecuteParams, seed: int
 ) -> tuple[list[dict], dict]:
     """(generated tests, report) for one problem row of problems.parquet and its Accepted Python 3
     submissions (dicts with submission_id, code, code_hash)."""
@@ -104,7 +104,7 @@ def _read_code(path: Path, ids: list[str]) -> dict[str, str]:
     return dict(zip(table.column("submission_id").to_pylist(), table.column("code").to_pylist()))
 
 
-def run(prm: P.TestsParams, exe: P.ExecuteParams, seed: int, ingest_dir: Path, out_dir: Path) -> dict:
+def run(prm: params.TestsParams, exe: params.ExecuteParams, seed: int, ingest_dir: Path, out_dir: Path) -> dict:
     """Generate, validate and measure tests for every ingested problem; write problems.parquet, report.json and
     summary.json to out_dir. Returns the summary."""
     problems = tables.read_table(ingest_dir / "problems.parquet", tables.PROBLEMS).to_pylist()
@@ -128,11 +128,11 @@ def run(prm: P.TestsParams, exe: P.ExecuteParams, seed: int, ingest_dir: Path, o
         tables.write_json(report, out_dir / "report.json")
         measurement = {}
         if prm.measure_per_status:
-            ids = M.measurement_subset(meta, prm.measure_per_status, seed)
+            ids = measure.measurement_subset(meta, prm.measure_per_status, seed)
             code = _read_code(subs_path, ids)
             by_id = {s["submission_id"]: s for s in meta}
             subs = [{**by_id[i], "code": code[i]} for i in ids]
-            measurement = M.measure(box, {r["problem_id"]: r for r in problems}, subs, exe, validator_ids)
+            measurement = measure.measure(box, {r["problem_id"]: r for r in problems}, subs, exe, validator_ids)
     summary = {"tests": totals(report), "cross_check": cross_checks(report), "measurement": measurement}
     tables.write_json(summary, out_dir / "summary.json")
     return summary
@@ -173,6 +173,6 @@ def totals(report: dict) -> dict:
 
 def main(params_path: Path, ingest_dir: Path, out_dir: Path) -> dict:
     return run(
-        P.load(P.TestsParams, params_path), P.load(P.ExecuteParams, params_path),
-        int(P.load_top("seed", params_path)), ingest_dir, out_dir,
+        params.load(params.TestsParams, params_path), params.load(params.ExecuteParams, params_path),
+        int(params.load_top("seed", params_path)), ingest_dir, out_dir,
     )

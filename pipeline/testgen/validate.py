@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from pipeline import codenet, params as P
+from pipeline import codenet, params
 from sandbox import Job, Limits, Sandbox, compare_output
 
 GENERATED = "generated"
@@ -40,7 +40,7 @@ def stable_key(seed: int, key: str) -> str:
     return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
 
 
-def split_programs(accepted: list[dict], prm: P.TestsParams, seed: int) -> tuple[list[dict], list[dict]]:
+def split_programs(accepted: list[dict], prm: params.TestsParams, seed: int) -> tuple[list[dict], list[dict]]:
     """(validator candidates in diversity order, held-out programs) from dicts with submission_id, code,
     code_hash. Distinct code only; the split and the order are functions of the seed."""
     order, hashes = [], set()
@@ -112,7 +112,7 @@ def agreed_output(outputs: list[bytes], tolerance: float) -> str | None:
 
 
 def validate_input(box: Sandbox, codes: list[str], text: str, limits: Limits, tolerance: float,
-                   prm: P.TestsParams) -> tuple[str, str | None]:
+                   prm: params.TestsParams) -> tuple[str, str | None]:
     """("kept", expected output) or (rejection reason, None) for one candidate input; the validators run in
     order and the first crash, limit or slow run rejects it without running the rest."""
     outputs = []
@@ -128,7 +128,7 @@ def validate_input(box: Sandbox, codes: list[str], text: str, limits: Limits, to
 
 
 def validate_candidates(box: Sandbox, codes: list[str], candidates: list[tuple[str, str]], limits: Limits,
-                        tolerance: float, prm: P.TestsParams, workers: int) -> tuple[list[dict], Counter, str | None]:
+                        tolerance: float, prm: params.TestsParams, workers: int) -> tuple[list[dict], Counter, str | None]:
     """Validate (regime, input) candidates in order, `workers` at a time, until max_tests are kept or
     time_budget_s is spent. Returns the kept tests ({input, output, source}), outcome counts (kept, surplus,
     rejection reasons, not_validated, kept_<regime>) and what stopped validation early, if anything."""

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import ingest, params as P, tables
+from pipeline import ingest, tables
+from pipeline.params import IngestParams
 from tests.conftest import AIZU_HTML, REPO
 
 spec = importlib.util.spec_from_file_location("realdata_tree", REPO / "benchmarks" / "realdata_tree.py")
@@ -47,7 +48,7 @@ def test_tree_is_read_by_ingest_with_derived_statuses(tmp_path, rejudge):
     realdata = write_realdata(tmp_path / "realdata")
     summary = realdata_tree.build(realdata, tmp_path / "out", rejudge_buggy=rejudge, workers=1)
     root = Path(summary["root"])
-    prm = P.IngestParams(codenet_root=str(root), workers=1)
+    prm = IngestParams(codenet_root=str(root), workers=1)
     ingest.run(prm, tmp_path / "ingest")
     subs = tables.read_table(tmp_path / "ingest" / "submissions.parquet", tables.SUBMISSIONS).to_pandas()
     status = dict(zip(subs.submission_id, subs.status))

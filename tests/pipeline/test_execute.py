@@ -6,7 +6,8 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from pipeline import execute, ingest, params as P, tables
+from pipeline import execute, ingest, tables
+from pipeline.params import ExecuteParams, IngestParams, JUDGED_VERDICTS
 from tests.conftest import SAMPLE_ROOT
 
 CORRECT = "print(sum(map(int, input().split())))\n"
@@ -16,8 +17,8 @@ CORRECT = "print(sum(map(int, input().split())))\n"
 def sample_run(tmp_path_factory):
     """The bundled sample ingested and executed once (local backend) for the tests of this module."""
     base = tmp_path_factory.mktemp("sample")
-    ingest.run(P.IngestParams(codenet_root=str(SAMPLE_ROOT)), base / "ingest")
-    report = execute.run(P.ExecuteParams(), base / "ingest", base / "execute", base / "memo.sqlite")
+    ingest.run(IngestParams(codenet_root=str(SAMPLE_ROOT)), base / "ingest")
+    report = execute.run(ExecuteParams(), base / "ingest", base / "execute", base / "memo.sqlite")
     verdicts = tables.read_table(base / "execute" / "verdicts.parquet", tables.VERDICTS).to_pandas()
     return report, verdicts
 
@@ -32,7 +33,7 @@ def test_sample_verdicts_agree_with_codenet_for_every_submission(sample_run):
 
 def test_sample_covers_every_verdict_class(sample_run):
     _, verdicts = sample_run
-    assert set(verdicts["verdict"]) >= set(P.JUDGED_VERDICTS)
+    assert set(verdicts["verdict"]) >= set(JUDGED_VERDICTS)
 
 
 def test_agreement_report_is_a_confusion_matrix(sample_run):
@@ -46,13 +47,13 @@ def tiny_ingest(tree, tmp_path, codes):
     root = tree({"p00001": [{"code": c} for c in codes], "p00002": []})
     (root / "derived/input_output/data/p00002/input.txt").unlink()
     (root / "problem_descriptions/p00002.html").write_text("<p>no samples</p>")
-    ingest.run(P.IngestParams(codenet_root=str(root)), tmp_path / "ingest")
+    ingest.run(IngestParams(codenet_root=str(root)), tmp_path / "ingest")
     return tmp_path / "ingest"
 
 
 def test_tiny_run_judges_every_test(tree, tmp_path):
     ing = tiny_ingest(tree, tmp_path, [CORRECT, "print(3)\n", "print(1/0)\n"])
-    report = execute.run(P.ExecuteParams(workers=1), ing, tmp_path / "out", None)
+    report = execute.run(ExecuteParams(workers=1), ing, tmp_path / "out", None)
     v = pd.read_parquet(tmp_path / "out" / "verdicts.parquet").set_index("submission_id").sort_index()
     assert v["verdict"].tolist() == ["Accepted", "Wrong Answer", "Runtime Error"]
     assert v["tests_passed"].tolist() == [2, 1, 0] and (v["tests_total"] == 2).all()
@@ -64,7 +65,7 @@ def test_tiny_run_judges_every_test(tree, tmp_path):
 def test_memo_skips_recomputation_without_changing_results(tree, tmp_path, monkeypatch):
     ing = tiny_ingest(tree, tmp_path, [CORRECT, "print(3)\n"])
     memo = tmp_path / "memo.sqlite"
-    execute.run(P.ExecuteParams(workers=1), ing, tmp_path / "a", memo)
+    execute.run(ExecuteParams(workers=1), ing, tmp_path / "a", memo)
 
     class NoSandbox:
         def __enter__(self):
@@ -79,7 +80,7 @@ def test_memo_skips_recomputation_without_changing_results(tree, tmp_path, monke
             return iter(())
 
     monkeypatch.setattr(execute, "open_judge", lambda prm: NoSandbox())
-    execute.run(P.ExecuteParams(workers=1), ing, tmp_path / "b", memo)
+    execute.run(ExecuteParams(workers=1), ing, tmp_path / "b", memo)
     a, b = (pd.read_parquet(tmp_path / x / "verdicts.parquet") for x in "ab")
     pd.testing.assert_frame_equal(a, b)
 
@@ -108,7 +109,7 @@ def test_crash_keeps_memo_and_leaves_no_partial_verdicts(tree, tmp_path, monkeyp
 
     monkeypatch.setattr(execute, "judge_batch", crash_on_second_batch)
     with pytest.raises(KeyboardInterrupt):
-        execute.run(P.ExecuteParams(workers=1), ing, tmp_path / "out", memo, batch_size=1)
+        execute.run(ExecuteParams(workers=1), ing, tmp_path / "out", memo, batch_size=1)
     assert not (tmp_path / "out" / "verdicts.parquet").exists()
     assert [p.name for p in (tmp_path / "out").iterdir()] == []
     with sqlite3.connect(memo) as conn:
@@ -119,6 +120,6 @@ def test_problem_without_tests_is_counted_not_judged(tree, tmp_path):
     root = tree({"p00001": [{}], "p00002": [{}]})
     (root / "derived/input_output/data/p00002/input.txt").unlink()
     (root / "problem_descriptions/p00002.html").write_text("<p>no samples</p>")
-    ingest.run(P.IngestParams(codenet_root=str(root)), tmp_path / "ingest")
-    report = execute.run(P.ExecuteParams(workers=1), tmp_path / "ingest", tmp_path / "out", None)
+    ingest.run(IngestParams(codenet_root=str(root)), tmp_path / "ingest")
+    report = execute.run(ExecuteParams(workers=1), tmp_path / "ingest", tmp_path / "out", None)
     assert report["not_judged"] == {"problem_without_tests": 1} and report["judged"] == 1

@@ -5,36 +5,38 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import groups as G, params as P, tables
+from pipeline import tables
+from pipeline.groups import build_accepted, build_groups, clip_advantages, group_std, rloo_advantages, scale_advantages
+from pipeline.params import GroupsParams
 
 
 def test_rloo_advantages_by_hand():
     r = np.array([1.0, 0.0, 0.0, -1.0])
     # b_0 = (0 + 0 - 1) / 3 = -1/3 -> A_0 = 4/3; b_1 = (1 + 0 - 1) / 3 = 0 -> A_1 = 0; A_3 = -1 - 1/3
-    np.testing.assert_allclose(G.rloo_advantages(r), [4 / 3, 0.0, 0.0, -4 / 3])
+    np.testing.assert_allclose(rloo_advantages(r), [4 / 3, 0.0, 0.0, -4 / 3])
 
 
 def test_rloo_advantages_sum_to_zero():
     rng = np.random.default_rng(0)
     for g in range(2, 9):
-        assert abs(G.rloo_advantages(rng.normal(size=g)).sum()) < 1e-12
+        assert abs(rloo_advantages(rng.normal(size=g)).sum()) < 1e-12
 
 
 def test_rloo_equals_grpo_times_g_over_g_minus_1():
     r = np.array([1.0, -0.3, -0.6, 1.0])
     grpo = (r - r.mean()) / (r.std(ddof=1) + 1e-4)  # Shao et al. 2024, Eq. 3
-    scaled = G.scale_advantages(G.rloo_advantages(r), G.group_std(r), 1e-4)
+    scaled = scale_advantages(rloo_advantages(r), group_std(r), 1e-4)
     np.testing.assert_allclose(scaled, grpo * 4 / 3)
 
 
 def test_group_of_one_is_rejected():
     with pytest.raises(ValueError):
-        G.rloo_advantages(np.array([1.0]))
+        rloo_advantages(np.array([1.0]))
 
 
 def test_clip_advantages():
-    np.testing.assert_array_equal(G.clip_advantages(np.array([-3.0, 0.5, 2.0]), 1.0), [-1.0, 0.5, 1.0])
-    np.testing.assert_array_equal(G.clip_advantages(np.array([-3.0, 2.0]), 0.0), [-3.0, 2.0])
+    np.testing.assert_array_equal(clip_advantages(np.array([-3.0, 0.5, 2.0]), 1.0), [-1.0, 0.5, 1.0])
+    np.testing.assert_array_equal(clip_advantages(np.array([-3.0, 2.0]), 0.0), [-3.0, 2.0])
 
 
 def tables_for(rewards_by_problem: dict[str, list[float]], split="train"):
@@ -49,8 +51,8 @@ def tables_for(rewards_by_problem: dict[str, list[float]], split="train"):
 
 
 def build(rewards_by_problem, seed=0, **kw):
-    prm = P.GroupsParams(**kw)
-    return G.build_groups(*tables_for(rewards_by_problem), prm, seed)
+    prm = GroupsParams(**kw)
+    return build_groups(*tables_for(rewards_by_problem), prm, seed)
 
 
 def test_group_rows_have_prompt_completion_and_zero_sum_advantages():
@@ -58,7 +60,7 @@ def test_group_rows_have_prompt_completion_and_zero_sum_advantages():
     assert summary["groups"] == 1 and len(out) == 4
     assert out["prompt"].str.contains("Solve p00001.").all()
     assert abs(out["advantage"].sum()) < 1e-12
-    expected = G.rloo_advantages(out["reward"].to_numpy())
+    expected = rloo_advantages(out["reward"].to_numpy())
     np.testing.assert_allclose(out["advantage"], expected)
 
 
@@ -117,11 +119,11 @@ def test_splits_python2_and_duplicates_are_filtered():
     rewards, subs, problems = tables_for({"p00001": [1.0, 0.0, 1.0, 0.0, 1.0]})
     subs.loc[0, "python_version"] = 2
     subs.loc[1, "is_duplicate"] = True
-    out, summary = G.build_groups(rewards, subs, problems, P.GroupsParams(), 0)
+    out, summary = build_groups(rewards, subs, problems, GroupsParams(), 0)
     assert summary["submissions_not_used"] == {"duplicate": 1, "other_split": 0, "python2": 1}
     assert len(out) == 0  # 3 left < group size 4
     problems["split"] = "test"
-    _, summary = G.build_groups(rewards, subs, problems, P.GroupsParams(), 0)
+    _, summary = build_groups(rewards, subs, problems, GroupsParams(), 0)
     assert summary["submissions_not_used"]["other_split"] == 5
 
 
@@ -130,9 +132,9 @@ def test_the_sft_set_holds_every_usable_accepted_program_in_or_out_of_groups():
     rewards, subs, problems = tables_for({"p00001": [1.0] * 4, "p00002": [1.0, -0.3], "p00003": [1.0]})
     problems.loc[problems["problem_id"] == "p00003", "split"] = "test"
     subs.loc[1, "python_version"] = 2  # p00001's second program: not usable
-    out, _ = G.build_groups(rewards, subs, problems, P.GroupsParams(), 0)
+    out, _ = build_groups(rewards, subs, problems, GroupsParams(), 0)
     assert len(out) == 0
-    accepted = G.build_accepted(rewards, subs, problems, P.GroupsParams())
+    accepted = build_accepted(rewards, subs, problems, GroupsParams())
     assert accepted["submission_id"].tolist() == ["s000010000", "s000010002", "s000010003", "s000020000"]
     assert (accepted["verdict"] == "Accepted").all() and accepted["prompt"].str.contains("Solve p0000").all()
     assert accepted.columns.tolist() == tables.ACCEPTED.names

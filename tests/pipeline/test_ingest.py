@@ -10,12 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import ingest, params as P, tables
+from pipeline import ingest, tables
+from pipeline.params import IngestParams, ParamsError, from_mapping
 from tests.conftest import REPO, SAMPLE_ROOT
 
 
-def params(root: Path, **kw) -> P.IngestParams:
-    return P.IngestParams(codenet_root=str(root), workers=kw.pop("workers", 1), **kw)
+def params(root: Path, **kw) -> IngestParams:
+    return IngestParams(codenet_root=str(root), workers=kw.pop("workers", 1), **kw)
 
 
 def run(root: Path, out: Path, seed: int = 1, **kw) -> dict:
@@ -144,10 +145,10 @@ def test_cli_prints_one_line_and_exits_2_on_bad_input(tree, tmp_path):
 
 
 def test_bad_params_name_the_key():
-    with pytest.raises(P.ParamsError, match="split_fractions"):
-        P.from_mapping(P.IngestParams, "ingest", {"split_fractions": {"train": 0.5, "valid": 0.1, "test": 0.1}})
-    with pytest.raises(P.ParamsError, match="unknown key"):
-        P.from_mapping(P.IngestParams, "ingest", {"langauges": ["Python"]})
+    with pytest.raises(ParamsError, match="split_fractions"):
+        from_mapping(IngestParams, "ingest", {"split_fractions": {"train": 0.5, "valid": 0.1, "test": 0.1}})
+    with pytest.raises(ParamsError, match="unknown key"):
+        from_mapping(IngestParams, "ingest", {"langauges": ["Python"]})
 
 
 def test_malformed_rows_and_unknown_status_are_counted_skips(tree, tmp_path):

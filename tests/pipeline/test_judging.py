@@ -5,10 +5,11 @@ import dataclasses
 
 import pyarrow as pa
 
-from pipeline import judging, params as P, tables
+from pipeline import judging, tables
+from pipeline.params import ExecuteParams
 from sandbox import Judgement, Limits
 
-EXE = P.ExecuteParams(time_limit_factor=1.5, default_time_limit_ms=3000, default_memory_limit_kb=1024,
+EXE = ExecuteParams(time_limit_factor=1.5, default_time_limit_ms=3000, default_memory_limit_kb=1024,
                       output_limit_kb=64, tolerance=1e-6, tolerance_overrides={"p00002": 0.01},
                       test_sources=("derived", "generated"), stop_after_timeout=False)
 

@@ -5,7 +5,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from pipeline import params as P, rewards as R, tables
+from pipeline import tables
+from pipeline.params import ParamsError, RewardsParams, from_mapping
+from pipeline.rewards import compute_rewards, run as run_rewards_stage
 
 
 def verdicts(rows):
@@ -24,7 +26,7 @@ ROWS = [
 
 
 def test_components_by_hand():
-    out = R.compute_rewards(verdicts(ROWS), P.RewardsParams()).set_index("submission_id")
+    out = compute_rewards(verdicts(ROWS), RewardsParams()).set_index("submission_id")
     assert "s6" not in out.index  # Sandbox Error: unknown behaviour, no reward
     assert out["r_verdict"].to_dict() == {"s1": 1.0, "s2": 1.0, "s3": -0.3, "s4": -1.0, "s5": -0.6}
     assert out.loc["s3", "r_partial"] == pytest.approx(1 / 3)
@@ -36,15 +38,15 @@ def test_components_by_hand():
 
 
 def test_weights_combine_components():
-    prm = P.RewardsParams(verdict_weight=0.5, partial_weight=1.0, efficiency_weight=2.0)
-    out = R.compute_rewards(verdicts(ROWS), prm).set_index("submission_id")
+    prm = RewardsParams(verdict_weight=0.5, partial_weight=1.0, efficiency_weight=2.0)
+    out = compute_rewards(verdicts(ROWS), prm).set_index("submission_id")
     assert out.loc["s2", "reward"] == pytest.approx(0.5 * 1 + 1.0 * 1 + 2.0 * 0.25)
     assert out.loc["s3", "reward"] == pytest.approx(0.5 * -0.3 + 1 / 3)
 
 
 def test_verdict_reward_must_cover_every_verdict():
-    with pytest.raises(P.ParamsError, match="verdict_reward"):
-        P.from_mapping(P.RewardsParams, "rewards", {"verdict_reward": {"Accepted": 1.0}})
+    with pytest.raises(ParamsError, match="verdict_reward"):
+        from_mapping(RewardsParams, "rewards", {"verdict_reward": {"Accepted": 1.0}})
 
 
 def test_run_writes_a_valid_table(tmp_path):
@@ -52,7 +54,7 @@ def test_run_writes_a_valid_table(tmp_path):
     df["test_verdicts"] = [["Accepted"]] * len(df)
     df["peak_memory_kb"] = df["peak_memory_kb"].astype("int64")
     tables.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp_path / "v.parquet", tables.VERDICTS)
-    R.run(P.RewardsParams(), tmp_path / "v.parquet", tmp_path / "out")
+    run_rewards_stage(RewardsParams(), tmp_path / "v.parquet", tmp_path / "out")
     back = tables.read_table(tmp_path / "out" / "rewards.parquet", tables.REWARDS).to_pandas()
     assert len(back) == 5
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["rewards.parquet"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import ingest, params as P, tables
+from pipeline import ingest, params, tables
 from sandbox import Sandbox
 from tests.conftest import SAMPLE_ROOT
 
@@ -12,7 +12,7 @@ from tests.conftest import SAMPLE_ROOT
 def sample_ingest(tmp_path_factory):
     """(problems by id, submissions as dicts) of the bundled sample."""
     out = tmp_path_factory.mktemp("ingest")
-    ingest.run(P.IngestParams(codenet_root=str(SAMPLE_ROOT), workers=1), out)
+    ingest.run(params.IngestParams(codenet_root=str(SAMPLE_ROOT), workers=1), out)
     problems = {r["problem_id"]: r for r in tables.read_table(out / "problems.parquet", tables.PROBLEMS).to_pylist()}
     subs = tables.read_table(out / "submissions.parquet", tables.SUBMISSIONS).to_pylist()
     return problems, subs

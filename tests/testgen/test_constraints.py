@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 
 from pipeline import codenet
-from pipeline.testgen import constraints as C
+from pipeline.testgen import constraints
 
 
 def facts(line: str) -> set[str]:
-    return {f.describe() for f in C.parse_line(line)}
+    return {f.describe() for f in constraints.parse_line(line)}
 
 
 @pytest.mark.parametrize("line, expected", [
@@ -37,11 +37,11 @@ def test_a_bound_may_name_another_variable_and_the_index_qualifier_is_ignored():
 
 
 def test_bounds_evaluate_in_every_notation():
-    assert C.evaluate("2 * 10^5", {}) == 200000
-    assert C.evaluate("2^{18}", {}) == 262144
-    assert C.evaluate("10^{18}", {}) == 10**18  # exact: an int, not a float
-    assert C.evaluate("N(N-1)/2", {C.Ref("N"): 5}) == 10
-    assert C.evaluate("N - 1", {}) is None  # N unknown
+    assert constraints.evaluate("2 * 10^5", {}) == 200000
+    assert constraints.evaluate("2^{18}", {}) == 262144
+    assert constraints.evaluate("10^{18}", {}) == 10**18  # exact: an int, not a float
+    assert constraints.evaluate("N(N-1)/2", {constraints.Ref("N"): 5}) == 10
+    assert constraints.evaluate("N - 1", {}) is None  # N unknown
 
 
 @pytest.mark.parametrize("line, expected", [
@@ -64,13 +64,13 @@ def test_string_lengths(line, expected):
     ("S は英小文字からなる", "abcdefghijklmnopqrstuvwxyz"),
 ])
 def test_alphabets(line, chars):
-    (fact,) = C.parse_line(line)
+    (fact,) = constraints.parse_line(line)
     assert fact.kind == "alphabet" and fact.chars == chars
 
 
 def test_choices_of_whole_values():
-    (fact,) = C.parse_line("S_i is `AC`, `WA`, `TLE`, or `RE`.")
-    assert fact.kind == "choices" and fact.values == ("AC", "WA", "TLE", "RE") and fact.ref == C.Ref("S")
+    (fact,) = constraints.parse_line("S_i is `AC`, `WA`, `TLE`, or `RE`.")
+    assert fact.kind == "choices" and fact.values == ("AC", "WA", "TLE", "RE") and fact.ref == constraints.Ref("S")
 
 
 @pytest.mark.parametrize("line, expected", [
@@ -98,7 +98,7 @@ def test_ranges_in_prose(line, expected):
 
 @pytest.mark.parametrize("line", ["The given graph is connected.", "There is a solution.", "N is even."])
 def test_lines_without_a_readable_fact_give_none(line):
-    assert C.parse_line(line) == []
+    assert constraints.parse_line(line) == []
 
 
 def test_the_section_of_an_atcoder_statement_in_both_languages():
@@ -107,10 +107,10 @@ def test_the_section_of_an_atcoder_statement_in_both_languages():
 <span class="lang-en"><h3>Constraints</h3><ul><li>1 \\leq N \\leq 10^5</li>
 <li>S consists of lowercase English letters.</li><li>The given graph is connected.</li></ul>
 <h3>Input</h3><pre>N\nS\n</pre></span>"""
-    parsed = C.parse_constraints(codenet.parse_statement(html)[0])
+    parsed = constraints.parse_constraints(codenet.parse_statement(html)[0])
     assert parsed.has_section and len(parsed.parsed) == 2
     assert parsed.not_parsed == ["The given graph is connected."]
-    japanese = C.parse_constraints("## 制約\n\n1 ≦ N ≦ 10^5\n\nS は英小文字からなる\n\n## 入力\n\nN\n")
+    japanese = constraints.parse_constraints("## 制約\n\n1 ≦ N ≦ 10^5\n\nS は英小文字からなる\n\n## 入力\n\nN\n")
     assert {f.describe() for f in japanese.facts} >= {"1 <= N", "N <= 10^5"} and not japanese.not_parsed
 
 
@@ -122,4 +122,4 @@ def test_superscripts_and_subscripts_survive_the_html_to_text_step():
 
 
 def test_a_statement_without_constraints_section():
-    assert not C.parse_constraints("## Input\n\nN\n").has_section
+    assert not constraints.parse_constraints("## Input\n\nN\n").has_section

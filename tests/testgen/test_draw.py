@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import params as P
-from pipeline.testgen import draw as D
-from pipeline.testgen import format as F
+from pipeline import params
+from pipeline.testgen import draw as testgen_draw
+from pipeline.testgen import format as input_format
 from pipeline.testgen.layout import split_input
 
 # Maximum sizes scaled to 50 kB here: the draw is pure Python, and these tests are about facts, not sizes.
-PRM = P.TestsParams(candidates=16, max_input_bytes=50_000)
+PRM = params.TestsParams(candidates=16, max_input_bytes=50_000)
 
 
 def statement(fmt: str, constraints: str) -> str:
@@ -36,11 +36,11 @@ CASES = {
 }
 
 
-def draw(name: str, seed: int = 1, prm: P.TestsParams = PRM):
+def draw(name: str, seed: int = 1, prm: params.TestsParams = PRM):
     text, samples = CASES[name]
-    sp = D.spec(text, samples)
+    sp = testgen_draw.spec(text, samples)
     assert sp.fits, sp.why_no_template
-    return sp, D.candidates(sp, samples, prm, seed, name)
+    return sp, testgen_draw.candidates(sp, samples, prm, seed, name)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -48,8 +48,8 @@ def test_every_candidate_satisfies_every_parsed_fact(name):
     sp, (candidates, _) = draw(name)
     assert candidates
     for _, text in candidates:
-        aligned = F.align(sp.template, split_input(text))
-        assert aligned is not None and F.check(sp.facts, aligned) == [], text[:200]
+        aligned = input_format.align(sp.template, split_input(text))
+        assert aligned is not None and input_format.check(sp.facts, aligned) == [], text[:200]
 
 
 def test_the_issues_digits_problem_draws_only_allowed_digits():
@@ -58,7 +58,7 @@ def test_the_issues_digits_problem_draws_only_allowed_digits():
 
 
 def test_the_first_candidates_are_of_maximum_size():
-    _, (candidates, _) = draw("vector", prm=P.TestsParams(candidates=3))
+    _, (candidates, _) = draw("vector", prm=params.TestsParams(candidates=3))
     regime, text = candidates[0]
     lines = split_input(text)
     assert regime == "max" and int(lines[0][0]) == 200000 and len(lines[1]) == 200000
@@ -68,7 +68,7 @@ def test_the_first_candidates_are_of_maximum_size():
 
 
 def test_a_maximum_input_over_the_byte_limit_is_scaled_down_not_dropped():
-    prm = P.TestsParams(candidates=3, max_input_bytes=100_000)
+    prm = params.TestsParams(candidates=3, max_input_bytes=100_000)
     _, (candidates, dropped) = draw("vector", prm=prm)
     regime, text = candidates[0]
     assert regime == "max" and len(text.encode()) <= 100_000 and int(split_input(text)[0][0]) > 5000
@@ -87,9 +87,9 @@ def test_candidates_are_a_function_of_the_seed():
 
 
 def test_without_a_format_the_samples_layout_is_mutated_within_its_ranges():
-    sp = D.spec("## Input\n\nTwo integers a and b.\n", ["1 2\n", "5 7\n"])
+    sp = testgen_draw.spec("## Input\n\nTwo integers a and b.\n", ["1 2\n", "5 7\n"])
     assert not sp.fits and sp.why_no_template
-    candidates, _ = D.candidates(sp, ["1 2\n", "5 7\n"], PRM, 1, "p00001")
+    candidates, _ = testgen_draw.candidates(sp, ["1 2\n", "5 7\n"], PRM, 1, "p00001")
     assert candidates and all(regime == "mutation" for regime, _ in candidates)
     for _, text in candidates:
         a, b = map(int, text.split())

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.testgen import constraints as C
-from pipeline.testgen import format as F
+from pipeline.testgen import constraints
+from pipeline.testgen import format as input_format
 from pipeline.testgen.layout import split_input
 
 
@@ -14,7 +14,7 @@ def statement(fmt: str, constraints: str = "") -> str:
 
 
 def names(fmt: str, text: str) -> dict:
-    aligned = F.align(F.parse_format(statement(fmt)), split_input(text))
+    aligned = input_format.align(input_format.parse_format(statement(fmt)), split_input(text))
     return None if aligned is None else {pos: str(ref) for pos, ref in aligned.refs.items()}
 
 
@@ -40,13 +40,13 @@ def test_rows_of_strings_and_a_zero_based_vector():
 
 
 def test_a_prose_input_section_has_no_format():
-    assert F.parse_format("## Input\n\nThe input consists of several datasets. Each has two integers.\n") is None
+    assert input_format.parse_format("## Input\n\nThe input consists of several datasets. Each has two integers.\n") is None
 
 
-def check(fmt: str, constraints: str, text: str) -> list[str]:
-    st = statement(fmt, constraints)
-    aligned = F.align(F.parse_format(st), split_input(text))
-    return F.check(C.parse_constraints(st).facts, aligned)
+def check(fmt: str, constraint_text: str, text: str) -> list[str]:
+    st = statement(fmt, constraint_text)
+    aligned = input_format.align(input_format.parse_format(st), split_input(text))
+    return input_format.check(constraints.parse_constraints(st).facts, aligned)
 
 
 @pytest.mark.parametrize("text, ok", [("3\n5 6 7\n", True), ("3\n5 6 11\n", False), ("4\n1 2 3 4\n", False)])
@@ -71,14 +71,14 @@ def test_alphabet_choices_distinct_sorted():
 
 def test_a_fact_a_sample_violates_is_dropped_as_misread():
     st = statement("D", "D = 365")
-    aligned = [F.align(F.parse_format(st), split_input("5\n"))]
-    facts, dropped = F.resolve(C.parse_constraints(st).facts, aligned)
+    aligned = [input_format.align(input_format.parse_format(st), split_input("5\n"))]
+    facts, dropped = input_format.resolve(constraints.parse_constraints(st).facts, aligned)
     assert [f.describe() for f in facts] == ["D <= 365"] and dropped == ["365 <= D"]
 
 
 def test_bars_mean_a_length_for_strings_and_an_absolute_value_for_numbers():
     st = statement("S\nA", "1 \\leq |S| \\leq 3\n\n|A| \\leq 5")
-    aligned = [F.align(F.parse_format(st), split_input("ab\n-3\n"))]
-    facts, _ = F.resolve(C.parse_constraints(st).facts, aligned)
+    aligned = [input_format.align(input_format.parse_format(st), split_input("ab\n-3\n"))]
+    facts, _ = input_format.resolve(constraints.parse_constraints(st).facts, aligned)
     kinds = {(f.ref.base, f.kind) for f in facts}
     assert kinds == {("S", "length"), ("A", "range")}

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import params as P
-from pipeline.testgen import layout as L, model as Mo, mutate as Mu
+from pipeline import params
+from pipeline.testgen import layout, model as input_model, mutate
 
-PRM = P.TestsParams(candidates=64, size_growth=2.0, value_growth=2.0)  # the growth these tests are about
+PRM = params.TestsParams(candidates=64, size_growth=2.0, value_growth=2.0)  # the growth these tests are about
 
 
 def relations(texts):
-    return sorted(set().union(*(lay.relations() for lay in L.infer_layouts(texts))))
+    return sorted(set().union(*(lay.relations() for lay in layout.infer_layouts(texts))))
 
 
 def test_leading_count_sizes_the_next_line():
@@ -35,26 +35,26 @@ def test_conflicting_relations_resolve_to_the_one_every_sample_shows():
 
 
 def test_vertex_ids_are_bounded_by_the_vertex_count():
-    model = Mo.build_model(["4 5\n1 2 2\n4 2 3\n1 3 4\n3 4 6\n2 3 1\n", "3 1\n1 2 5\n", "5 2\n1 5 1\n2 3 9\n"])
+    model = input_model.build_model(["4 5\n1 2 2\n4 2 3\n1 3 4\n3 4 6\n2 3 1\n", "3 1\n1 2 5\n", "5 2\n1 5 1\n2 3 9\n"])
     bounded = {key[-1]: path for key, (path, _) in model.bounds.items() if key[0] == "R"}
     assert bounded == {0: (0, 0), 1: (0, 0)}  # u and v <= N; the weights are not bounded
 
 
-def conforms(model: Mo.InputModel, lay: L.Layout, text: str) -> None:
+def conforms(model: input_model.InputModel, lay: layout.Layout, text: str) -> None:
     """An independent parser of `lay`: the text has the sample's header lines (token count, number kinds,
     string alphabet), each count's vector or block of that many lines, string lengths equal to their length
     tokens, constants unchanged, and nothing else. Raises AssertionError naming the mismatch."""
-    lines = L.split_input(text)
+    lines = layout.split_input(text)
     pos, header_pos, spans = 0, {}, {}
 
     def same_tokens(got, sample_line, sample_tokens, vector=False):
         assert len(got) == len(sample_tokens), (got, sample_tokens)
         for j, (g, s) in enumerate(zip(got, sample_tokens)):
-            group = model.groups[Mo.token_key(lay, sample_line, 0 if vector else j)]
-            if L.token_kind(s) == "str":
+            group = model.groups[input_model.token_key(lay, sample_line, 0 if vector else j)]
+            if layout.token_kind(s) == "str":
                 assert set(g) <= set(group.chars), (g, sorted(group.chars))
             else:
-                assert L.token_kind(g) == L.token_kind(s), (g, s)
+                assert layout.token_kind(g) == layout.token_kind(s), (g, s)
 
     for line in lay.header_lines():
         assert pos < len(lines), f"input ends before header line {line}"
@@ -89,7 +89,7 @@ def conforms(model: Mo.InputModel, lay: L.Layout, text: str) -> None:
         length = int(lines[header_pos[line]][j])
         start, end = spans[line]
         for row in lines[start:end]:
-            assert all(len(t) == length for t in row if L.token_kind(t) == "str"), (length, row[:3])
+            assert all(len(t) == length for t in row if layout.token_kind(t) == "str"), (length, row[:3])
 
 
 def test_every_generated_input_of_the_bundled_problems_parses_with_its_sample_layout(sample_ingest):
@@ -97,8 +97,8 @@ def test_every_generated_input_of_the_bundled_problems_parses_with_its_sample_la
     checked = 0
     for pid, row in problems.items():
         inputs = [t["input"] for t in row["tests"]]
-        model = Mo.build_model(inputs)
-        candidates, _ = Mu.mutate_candidates(model, inputs, PRM, seed=7, problem_id=pid)
+        model = input_model.build_model(inputs)
+        candidates, _ = mutate.mutate_candidates(model, inputs, PRM, seed=7, problem_id=pid)
         for k, text in enumerate(candidates):
             # candidates are drawn from sample k mod S; duplicates shift the index, so try every layout
             errors = []
@@ -136,7 +136,7 @@ def graph_parser(text: str) -> None:
 def test_generated_inputs_satisfy_the_problems_own_input_format(sample_ingest, pid, parser):
     problems, _ = sample_ingest
     inputs = [t["input"] for t in problems[pid]["tests"]]
-    candidates, _ = Mu.mutate_candidates(Mo.build_model(inputs), inputs, PRM, seed=3, problem_id=pid)
+    candidates, _ = mutate.mutate_candidates(input_model.build_model(inputs), inputs, PRM, seed=3, problem_id=pid)
     assert len(candidates) > PRM.candidates // 2
     for text in candidates:
         parser(text)
@@ -145,7 +145,7 @@ def test_generated_inputs_satisfy_the_problems_own_input_format(sample_ingest, p
 def test_sizes_grow_beyond_the_samples_but_within_size_growth(sample_ingest):
     problems, _ = sample_ingest
     inputs = [t["input"] for t in problems["p01234"]["tests"]]
-    candidates, _ = Mu.mutate_candidates(Mo.build_model(inputs), inputs, PRM, seed=3, problem_id="p01234")
+    candidates, _ = mutate.mutate_candidates(input_model.build_model(inputs), inputs, PRM, seed=3, problem_id="p01234")
     sizes = [int(t.split("\n")[0]) for t in candidates]
     largest = max(int(t.split("\n")[0]) for t in inputs)
     assert max(sizes) > largest and max(sizes) <= largest * PRM.size_growth
@@ -154,17 +154,17 @@ def test_sizes_grow_beyond_the_samples_but_within_size_growth(sample_ingest):
 
 def test_candidates_are_a_function_of_the_seed():
     inputs = ["3\n1 2 5\n", "4\n7 7 1 0\n"]
-    model = Mo.build_model(inputs)
-    a = Mu.mutate_candidates(model, inputs, PRM, seed=1, problem_id="p00001")
-    b = Mu.mutate_candidates(Mo.build_model(inputs), inputs, PRM, seed=1, problem_id="p00001")
-    c = Mu.mutate_candidates(model, inputs, PRM, seed=2, problem_id="p00001")
+    model = input_model.build_model(inputs)
+    a = mutate.mutate_candidates(model, inputs, PRM, seed=1, problem_id="p00001")
+    b = mutate.mutate_candidates(input_model.build_model(inputs), inputs, PRM, seed=1, problem_id="p00001")
+    c = mutate.mutate_candidates(model, inputs, PRM, seed=2, problem_id="p00001")
     assert a == b and a[0] != c[0]
 
 
 def test_duplicates_of_samples_and_oversized_inputs_are_dropped_before_labelling():
     inputs = ["5\n", "9\n"]
-    prm = P.TestsParams(candidates=40, max_input_bytes=2, value_growth=2.0)
-    candidates, dropped = Mu.mutate_candidates(Mo.build_model(inputs), inputs, prm, seed=1, problem_id="p00001")
+    prm = params.TestsParams(candidates=40, max_input_bytes=2, value_growth=2.0)
+    candidates, dropped = mutate.mutate_candidates(input_model.build_model(inputs), inputs, prm, seed=1, problem_id="p00001")
     assert all(len(c.encode()) <= 2 for c in candidates) and "5\n" not in candidates
     assert dropped["duplicate"] > 0 and dropped["too_large"] > 0
     assert len(candidates) + sum(dropped.values()) == 40

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from pipeline import ingest, params as P, tables
-from pipeline import testgen as T
-from pipeline.testgen import measure as M
+from pipeline import ingest, params, tables
+from pipeline import testgen
+from pipeline.testgen import measure
 
 SUM = "a, b = map(int, input().split())\nprint(a + b)\n"
 SUM_READ_ALL = "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n"
@@ -38,9 +38,9 @@ def stage(tmp_path_factory):
     subs = [{"code": c} for c in (SUM, SUM_READ_ALL, SUM_F)]
     subs += [{"code": WRONG, "status": "Wrong Answer"}, {"code": "print(1/0)\n", "status": "Runtime Error"}]
     root = write_tree(base / "Project_CodeNet", {"p00001": subs, "p00002": [{"code": SUM}]}, html=HTML)
-    ingest.run(P.IngestParams(codenet_root=str(root), workers=1), base / "ingest")
-    prm = P.TestsParams(candidates=12, max_tests=4, validators=3, min_validators=2, heldout_fraction=0)
-    summary = T.run(prm, P.ExecuteParams(workers=2), 1, base / "ingest", base / "tests")
+    ingest.run(params.IngestParams(codenet_root=str(root), workers=1), base / "ingest")
+    prm = params.TestsParams(candidates=12, max_tests=4, validators=3, min_validators=2, heldout_fraction=0)
+    summary = testgen.run(prm, params.ExecuteParams(workers=2), 1, base / "ingest", base / "tests")
     return base, summary
 
 
@@ -91,19 +91,19 @@ def test_summary_measures_sample_only_against_generated_tests(stage):
 
 def test_markdown_table_has_a_row_per_status(stage):
     _, summary = stage
-    table = M.summary_markdown(summary)
+    table = measure.summary_markdown(summary)
     assert "| Wrong Answer | 1 | 100.0% | 100.0% | 0.0% | 0.0% |" in table
 
 
 @pytest.mark.parametrize("key, value", [("heldout_fraction", 1.0), ("min_validators", 99), ("size_growth", 0.5),
                                         ("unparsed", "maybe")])
 def test_bad_params_fail_naming_the_key(key, value):
-    with pytest.raises(P.ParamsError, match=f"tests.{key}"):
-        P.from_mapping(P.TestsParams, "tests", {key: value})
+    with pytest.raises(params.ParamsError, match=f"tests.{key}"):
+        params.from_mapping(params.TestsParams, "tests", {key: value})
 
 
 def test_params_yaml_section_loads():
     from tests.conftest import REPO
 
-    prm = P.load(P.TestsParams, REPO / "params.yaml")
+    prm = params.load(params.TestsParams, REPO / "params.yaml")
     assert prm.min_validators <= prm.validators

@@ -1,9 +1,9 @@
 """Validation: every Accepted program must agree on a generated test; special judges; the held-out cross-check."""
 from __future__ import annotations
 
-from pipeline import judging, params as P
-from pipeline.testgen import stage as S
-from pipeline.testgen import validate as V
+from pipeline import judging, params
+from pipeline.testgen import stage
+from pipeline.testgen import validate
 from sandbox import Job, Limits
 
 SUM = "a, b = map(int, input().split())\nprint(a + b)\n"
@@ -11,7 +11,7 @@ SUM_READ_ALL = "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n"
 SUM_LOOP = "a, b = map(int, input().split())\ns = a\nfor _ in range(b):\n    s += 1\nprint(s)\n"
 # Agrees with the others only while a < 8: past that it is a different program.
 SUM_SMALL_ONLY = "a, b = map(int, input().split())\nprint(a + b if a < 8 else a - b)\n"
-EXE = P.ExecuteParams(workers=2)
+EXE = params.ExecuteParams(workers=2)
 LIMITS = Limits(time_ms=2000, memory_kb=262144)
 STATEMENT = ("## Constraints\n\n1 \\leq A, B \\leq 100\n\nAll values in input are integers.\n\n"
              "## Input\n\nInput is given from Standard Input in the following format:\n\nA B\n\n## Output\n\nx\n")
@@ -30,28 +30,28 @@ def accepted(*codes: str) -> list[dict]:
 
 
 def test_unanimous_outputs_give_the_expected_output():
-    assert V.agreed_output([b"3\n", b"3", b"3\r\n"], 1e-6) == "3\n"
+    assert validate.agreed_output([b"3\n", b"3", b"3\r\n"], 1e-6) == "3\n"
 
 
 def test_outputs_equal_within_the_judge_tolerance_agree():
-    assert V.agreed_output([b"0.3333333\n", b"0.33333334\n", b"0.333333\n"], 1e-6) == "0.3333333\n"
+    assert validate.agreed_output([b"0.3333333\n", b"0.33333334\n", b"0.333333\n"], 1e-6) == "0.3333333\n"
 
 
 def test_one_dissenting_output_rejects_the_input():
-    assert V.agreed_output([b"3\n", b"3\n", b"3\n", b"4\n"], 1e-6) is None
-    assert V.agreed_output([b"1 2\n", b"1\n2\n"], 1e-6) is None  # a presentation difference disagrees too
+    assert validate.agreed_output([b"3\n", b"3\n", b"3\n", b"4\n"], 1e-6) is None
+    assert validate.agreed_output([b"1 2\n", b"1\n2\n"], 1e-6) is None  # a presentation difference disagrees too
 
 
 def test_an_input_on_which_one_accepted_program_disagrees_is_rejected(box):
-    prm = P.TestsParams(validators=3, min_validators=2, heldout_fraction=0)
+    prm = params.TestsParams(validators=3, min_validators=2, heldout_fraction=0)
     codes = [SUM, SUM_READ_ALL, SUM_SMALL_ONLY]
-    assert V.validate_input(box, codes, "3 4\n", LIMITS, 1e-6, prm) == ("kept", "7\n")
-    assert V.validate_input(box, codes, "9 4\n", LIMITS, 1e-6, prm) == ("disagreement", None)
+    assert validate.validate_input(box, codes, "3 4\n", LIMITS, 1e-6, prm) == ("kept", "7\n")
+    assert validate.validate_input(box, codes, "9 4\n", LIMITS, 1e-6, prm) == ("disagreement", None)
 
 
 def test_kept_tests_are_those_every_validator_agrees_on(box):
-    prm = P.TestsParams(candidates=24, max_tests=24, validators=3, min_validators=2, heldout_fraction=0)
-    tests, report = S.generate_problem_tests(box, problem(), accepted(SUM, SUM_READ_ALL, SUM_SMALL_ONLY), prm,
+    prm = params.TestsParams(candidates=24, max_tests=24, validators=3, min_validators=2, heldout_fraction=0)
+    tests, report = stage.generate_problem_tests(box, problem(), accepted(SUM, SUM_READ_ALL, SUM_SMALL_ONLY), prm,
                                              EXE, seed=5)
     assert report["rejected"]["disagreement"] > 0
     assert tests and all(int(t["input"].split()[0]) < 8 for t in tests)
@@ -60,34 +60,34 @@ def test_kept_tests_are_those_every_validator_agrees_on(box):
 
 
 def test_crash_timeout_and_slowness_of_a_validator_reject_the_input(box):
-    prm = P.TestsParams(validators=3, min_validators=2)
-    assert V.validate_input(box, [SUM, "print(1 / 0)\n"], "1 2\n", LIMITS, 1e-6, prm) == ("crash", None)
-    assert V.validate_input(box, [SUM, "while True: pass\n"], "1 2\n", Limits(300, 262144), 1e-6, prm) == \
+    prm = params.TestsParams(validators=3, min_validators=2)
+    assert validate.validate_input(box, [SUM, "print(1 / 0)\n"], "1 2\n", LIMITS, 1e-6, prm) == ("crash", None)
+    assert validate.validate_input(box, [SUM, "while True: pass\n"], "1 2\n", Limits(300, 262144), 1e-6, prm) == \
         ("timeout", None)
-    slow = P.TestsParams(validators=3, min_validators=2, max_time_fraction=0.05)
+    slow = params.TestsParams(validators=3, min_validators=2, max_time_fraction=0.05)
     # ~10^7 increments: well over 5% of 2 s of CPU, far under the limit itself
-    assert V.validate_input(box, [SUM, SUM_LOOP], "1 10000000\n", LIMITS, 1e-6, slow) == ("slow", None)
+    assert validate.validate_input(box, [SUM, SUM_LOOP], "1 10000000\n", LIMITS, 1e-6, slow) == ("slow", None)
 
 
 def test_an_accepted_program_printing_another_answer_on_a_sample_marks_a_special_judge(box):
     other = "a, b = map(int, input().split())\nprint(a + b, '')\nprint('also right')\n"
-    prm = P.TestsParams(validators=4, min_validators=2, heldout_fraction=0)
-    tests, report = S.generate_problem_tests(box, problem(), accepted(SUM, SUM_READ_ALL, other), prm, EXE, seed=1)
+    prm = params.TestsParams(validators=4, min_validators=2, heldout_fraction=0)
+    tests, report = stage.generate_problem_tests(box, problem(), accepted(SUM, SUM_READ_ALL, other), prm, EXE, seed=1)
     assert tests == [] and report["special_judge"] and "special judge" in report["skipped"]
     assert report["candidates"] == 0  # nothing generated, nothing run
 
 
 def test_a_statement_that_accepts_several_answers_is_a_special_judge(box):
     text = STATEMENT.replace("x\n", "If there are multiple solutions, print any of them.\n")
-    prm = P.TestsParams(validators=4, min_validators=2, heldout_fraction=0)
-    tests, report = S.generate_problem_tests(box, problem(statement=text), accepted(SUM, SUM_READ_ALL), prm, EXE,
+    prm = params.TestsParams(validators=4, min_validators=2, heldout_fraction=0)
+    tests, report = stage.generate_problem_tests(box, problem(statement=text), accepted(SUM, SUM_READ_ALL), prm, EXE,
                                              seed=1)
     assert tests == [] and report["special_judge"]
 
 
 def test_a_program_crashing_on_a_sample_is_screened_out_not_a_special_judge(box):
-    prm = P.TestsParams(candidates=4, max_tests=2, validators=4, min_validators=2, heldout_fraction=0)
-    tests, report = S.generate_problem_tests(box, problem(), accepted(SUM, "import numpyy\n", SUM_READ_ALL), prm,
+    prm = params.TestsParams(candidates=4, max_tests=2, validators=4, min_validators=2, heldout_fraction=0)
+    tests, report = stage.generate_problem_tests(box, problem(), accepted(SUM, "import numpyy\n", SUM_READ_ALL), prm,
                                              EXE, seed=1)
     assert report["screened_out"] == ["s000000001"] and not report["special_judge"] and len(tests) == 2
 
@@ -97,11 +97,11 @@ def test_a_held_out_program_failing_a_kept_test_removes_the_problems_tests(box):
     # validators (right everywhere) cannot see: only the cross-check can.
     programs = accepted(SUM, SUM_READ_ALL, SUM_SMALL_ONLY, "import sys\na, b = map(int, sys.stdin.read().split())\n"
                         "print(b + a)\n")
-    prm = P.TestsParams(candidates=24, max_tests=12, validators=8, min_validators=2, heldout_fraction=0.25)
-    pool, heldout = V.split_programs(programs, prm, seed=3)
+    prm = params.TestsParams(candidates=24, max_tests=12, validators=8, min_validators=2, heldout_fraction=0.25)
+    pool, heldout = validate.split_programs(programs, prm, seed=3)
     wrong = [p for p in programs if p["code"] == SUM_SMALL_ONLY][0]
-    seed = next(s for s in range(50) if V.split_programs(programs, prm, s)[1] == [wrong])
-    tests, report = S.generate_problem_tests(box, problem(), programs, prm, EXE, seed=seed)
+    seed = next(s for s in range(50) if validate.split_programs(programs, prm, s)[1] == [wrong])
+    tests, report = stage.generate_problem_tests(box, problem(), programs, prm, EXE, seed=seed)
     assert report["heldout"] == [wrong["submission_id"]]
     assert report["cross_check"]["failed"] == [wrong["submission_id"]] and report["cross_check"]["pass_rate"] < 1
     assert tests == [] and "cross-check" in report["skipped"]
@@ -111,21 +111,21 @@ def test_validators_are_chosen_for_diverse_code_and_the_split_is_seeded():
     same = [f"n = int(input())\nprint(n * {k})\n" for k in range(5)]
     other = "import sys\nvalues = list(map(int, sys.stdin.read().split()))\nprint(sum(values))\n"
     programs = accepted(*same, other)
-    prm = P.TestsParams(validators=32, min_validators=2, heldout_fraction=0)
-    pool, heldout = V.split_programs(programs, prm, seed=1)
+    prm = params.TestsParams(validators=32, min_validators=2, heldout_fraction=0)
+    pool, heldout = validate.split_programs(programs, prm, seed=1)
     assert heldout == [] and len(pool) == 6
     assert other in [p["code"] for p in pool[:2]]  # the different program comes right after the first
-    prm = P.TestsParams(validators=32, min_validators=2, heldout_fraction=0.25)
-    assert V.split_programs(programs, prm, seed=1) == V.split_programs(programs, prm, seed=1)
-    assert len(V.split_programs(programs, prm, seed=1)[1]) == 2
+    prm = params.TestsParams(validators=32, min_validators=2, heldout_fraction=0.25)
+    assert validate.split_programs(programs, prm, seed=1) == validate.split_programs(programs, prm, seed=1)
+    assert len(validate.split_programs(programs, prm, seed=1)[1]) == 2
 
 
 def test_validation_is_deterministic_for_a_seed(box):
-    prm = P.TestsParams(candidates=16, max_tests=6, validators=3, min_validators=2, heldout_fraction=0)
+    prm = params.TestsParams(candidates=16, max_tests=6, validators=3, min_validators=2, heldout_fraction=0)
     codes = accepted(SUM, SUM_READ_ALL, SUM_LOOP)
-    first, report_a = S.generate_problem_tests(box, problem(), codes, prm, EXE, seed=11)
-    again, report_b = S.generate_problem_tests(box, problem(), codes, prm, EXE, seed=11)
-    other, _ = S.generate_problem_tests(box, problem(), codes, prm, EXE, seed=12)
+    first, report_a = stage.generate_problem_tests(box, problem(), codes, prm, EXE, seed=11)
+    again, report_b = stage.generate_problem_tests(box, problem(), codes, prm, EXE, seed=11)
+    other, _ = stage.generate_problem_tests(box, problem(), codes, prm, EXE, seed=12)
     report_a.pop("seconds"), report_b.pop("seconds")
     assert first == again and report_a == report_b
     assert len(first) == 6 and report_a["stopped_by"] == "max_tests"
@@ -139,8 +139,8 @@ def test_a_sample_wrong_answer_that_passes_the_samples_fails_a_generated_test(bo
     wrong = next(s for s in subs if s["submission_id"] == wrong_id)
     assert wrong["status"] == "Wrong Answer"
     ok = [s for s in subs if s["problem_id"] == pid and s["status"] == "Accepted" and not s["is_duplicate"]]
-    prm = P.TestsParams(candidates=12, max_tests=6, heldout_fraction=0)
-    tests, report = S.generate_problem_tests(box, row, ok, prm, EXE, seed=20260526)
+    prm = params.TestsParams(candidates=12, max_tests=6, heldout_fraction=0)
+    tests, report = stage.generate_problem_tests(box, row, ok, prm, EXE, seed=20260526)
     assert tests and all(t["source"] == "generated" for t in tests)
 
     def verdict(source_tests):
