@@ -2,6 +2,8 @@
 status), the fraction the judge accepts with the sample tests only and with the generated tests."""
 from __future__ import annotations
 
+import dataclasses
+
 from collections import Counter, defaultdict
 
 from tqdm import tqdm
@@ -35,18 +37,16 @@ def measure(
 ) -> dict:
     """Per CodeNet status, the fraction of `subs` the judge accepts under each of CONFIGS.
 
-    Each submission is judged once on all its problem's tests, derived first and generated last, stopping after
-    a timeout as online judges do; a configuration accepts it when every test of its sources passed. Only when
-    a statement test timed out are the generated tests judged on their own (their verdicts were skipped). The
+    Each submission is judged once on all its problem's tests, derived first and generated last, through the
+    execute stage's judging path (judging.problem_judging: its limits, tolerance and stop_after_timeout rule);
+    a configuration accepts it when every test of its sources passed. Only when a statement test timed out are
+    the generated tests judged on their own (their verdicts were skipped). The
     Accepted rate is also given for the submissions that validated nothing (held out)."""
 
     def job(sub: dict, sources: tuple[str, ...]) -> tuple[Job, list[str]]:
-        row = problems[sub["problem_id"]]
-        tests = [t for s in sources for t in row["tests"] if t["source"] == s]
-        limits = judging.limits_for(exe, row["time_limit_ms"], row["memory_limit_kb"])
-        pairs = tuple((t["input"], t["output"]) for t in tests)
-        tolerance = judging.tolerance_for(exe, sub["problem_id"])
-        return Job(sub["code"], pairs, limits, tolerance, True), [t["source"] for t in tests]
+        # The execute stage's judging path with only these sources; the row holds its tests in SOURCES order.
+        judged = judging.problem_judging(problems[sub["problem_id"]], dataclasses.replace(exe, test_sources=sources))
+        return judged.job(sub["code"]), list(judged.sources)
 
     def judge(todo: list[dict], sources: tuple[str, ...], into: dict) -> None:
         jobs = [job(sub, sources) for sub in todo]
