@@ -31,7 +31,6 @@ import logging
 import random
 import shutil
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -40,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipeline import codenet  # noqa: E402
+from pipeline.atomic import atomic_dir  # noqa: E402
 from pipeline.judging import limits_for, tolerance_for  # noqa: E402
 from pipeline.params import ExecuteParams, load  # noqa: E402
 
@@ -153,49 +153,43 @@ def write_tree(out: Path, problems: dict[str, dict], subs: dict[str, dict], stat
     by_problem: dict[str, list[dict]] = defaultdict(list)
     for s in subs.values():
         by_problem[s["problem_id"]].append(s)
-    tmp = Path(tempfile.mkdtemp(prefix=".realdata-", dir=out.parent))
-    root = tmp / "Project_CodeNet"
-    (root / "metadata").mkdir(parents=True)
-    (root / "problem_descriptions").mkdir()
-    with (root / "metadata" / "problem_list.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(codenet.PROBLEM_LIST_HEADER)
-        for pid in sorted(by_problem):
-            row = problems.get(pid) or {"id": pid}
-            w.writerow([row.get(k, "") for k in codenet.PROBLEM_LIST_HEADER])
-    for pid, rows in sorted(by_problem.items()):
-        dataset = (problems.get(pid) or {}).get("dataset", "")
-        html = realdata / "problem_descriptions" / f"{pid}.html"
-        if html.is_file():
-            shutil.copyfile(html, root / "problem_descriptions" / f"{pid}.html")
-        code_dir = root / "data" / pid / "Python"
-        code_dir.mkdir(parents=True)
-        with (root / "metadata" / f"{pid}.csv").open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(codenet.METADATA_HEADER)
-            for s in sorted(rows, key=lambda s: s["submission_id"]):
-                status = s["status"] or statuses[s["submission_id"]][0]
-                code = s["code"]
-                (code_dir / f"{s['submission_id']}.py").write_text(code, encoding="utf-8")
-                w.writerow([s["submission_id"], pid, s["user_id"], "", "Python", original_language(dataset), "py",
-                            status, s["cpu_time"], s["memory"], len(code.encode("utf-8")), ""])
-    with (root / "derived_statuses.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["submission_id", "problem_id", "status", "derived_from"])
-        for sid, (status, how) in sorted(statuses.items()):
-            w.writerow([sid, subs[sid]["problem_id"], status, how])
-    (root / "DERIVED.md").write_text(
-        "Built by benchmarks/realdata_tree.py from ../shared/realdata (real CodeNet programs). NOT CodeNet's own\n"
-        "metadata: ids starting with 's8' are RunBugRun ids, not CodeNet's; the status of RunBugRun's buggy\n"
-        "programs is derived (derived_statuses.csv says how); fixed programs are Accepted (they passed the\n"
-        "online judge). PIE rows keep their real ids, cpu times and memory. See the script's docstring.\n"
-    )
     final = out / "Project_CodeNet"
-    if final.exists():
-        shutil.rmtree(final)
-    out.mkdir(parents=True, exist_ok=True)
-    root.rename(final)  # the tree appears whole or not at all
-    shutil.rmtree(tmp)
+    with atomic_dir(final) as root:  # the tree appears whole or not at all
+        (root / "metadata").mkdir()
+        (root / "problem_descriptions").mkdir()
+        with (root / "metadata" / "problem_list.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(codenet.PROBLEM_LIST_HEADER)
+            for pid in sorted(by_problem):
+                row = problems.get(pid) or {"id": pid}
+                w.writerow([row.get(k, "") for k in codenet.PROBLEM_LIST_HEADER])
+        for pid, rows in sorted(by_problem.items()):
+            dataset = (problems.get(pid) or {}).get("dataset", "")
+            html = realdata / "problem_descriptions" / f"{pid}.html"
+            if html.is_file():
+                shutil.copyfile(html, root / "problem_descriptions" / f"{pid}.html")
+            code_dir = root / "data" / pid / "Python"
+            code_dir.mkdir(parents=True)
+            with (root / "metadata" / f"{pid}.csv").open("w", newline="", encoding="utf-8") as fh:
+                w = csv.writer(fh)
+                w.writerow(codenet.METADATA_HEADER)
+                for s in sorted(rows, key=lambda s: s["submission_id"]):
+                    status = s["status"] or statuses[s["submission_id"]][0]
+                    code = s["code"]
+                    (code_dir / f"{s['submission_id']}.py").write_text(code, encoding="utf-8")
+                    w.writerow([s["submission_id"], pid, s["user_id"], "", "Python", original_language(dataset), "py",
+                                status, s["cpu_time"], s["memory"], len(code.encode("utf-8")), ""])
+        with (root / "derived_statuses.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["submission_id", "problem_id", "status", "derived_from"])
+            for sid, (status, how) in sorted(statuses.items()):
+                w.writerow([sid, subs[sid]["problem_id"], status, how])
+        (root / "DERIVED.md").write_text(
+            "Built by benchmarks/realdata_tree.py from ../shared/realdata (real CodeNet programs). NOT CodeNet's own\n"
+            "metadata: ids starting with 's8' are RunBugRun ids, not CodeNet's; the status of RunBugRun's buggy\n"
+            "programs is derived (derived_statuses.csv says how); fixed programs are Accepted (they passed the\n"
+            "online judge). PIE rows keep their real ids, cpu times and memory. See the script's docstring.\n"
+        )
     statuses_count = Counter(s["status"] or statuses[s["submission_id"]][0] for s in subs.values())
     return {"root": str(final), "problems": len(by_problem), "submissions": len(subs),
             "statuses": dict(statuses_count), "derived_from": dict(Counter(h for _, h in statuses.values()))}
