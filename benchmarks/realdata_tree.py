@@ -109,12 +109,13 @@ def rejudge(subs: list[dict], problems: dict[str, dict], realdata: Path, workers
     for s in subs:
         pid = s["problem_id"]
         html = realdata / "problem_descriptions" / f"{pid}.html"
-        samples = codenet.parse_statement(html.read_text(encoding="utf-8", errors="replace"))[1] if html.is_file() else []
+        text, samples = (codenet.parse_statement(html.read_text(encoding="utf-8", errors="replace"))
+                         if html.is_file() else ("", []))
         if not samples:
             continue
         row = problems.get(pid, {})
         limits = limits_for(exe, _int(row.get("time_limit")), _int(row.get("memory_limit")))
-        jobs.append(Job(code=s["code"], tests=tuple(samples), limits=limits, tolerance=tolerance_for(exe, pid)))
+        jobs.append(Job(code=s["code"], tests=tuple(samples), limits=limits, tolerance=tolerance_for(exe, {"problem_id": pid, "statement": text})))
         ids.append(s["submission_id"])
     verdicts = {}
     start = time.time()

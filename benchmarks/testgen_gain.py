@@ -114,6 +114,12 @@ def main() -> None:
         f"- **Accepted kept** (judged Accepted with every test): "
         f"{m['accepted_rate'][full_cfg].get('Accepted', float('nan')):.1%} of {m['judged'].get('Accepted', 0)}; "
         f"held out of validation: {m['accepted_heldout_rate'][full_cfg]:.1%} of {m['accepted_heldout_judged']}.",
+        f"- **Accepted kept by the generated tests** (of the Accepted programs that pass every sample test here, "
+        f"the share that passes the generated tests too): {m['accepted_kept_by_generated']:.1%} of "
+        f"{m['accepted_passing_samples']}. Accepted programs that fail a sample test here, by cause: "
+        f"{m['accepted_failing_samples'] or 'none'} (special judge: the problem accepts several answers and the "
+        f"judge compares exactly; a crash or Compile Error is a program this Python cannot run: a Python 2 idiom "
+        f"or 2to3 output, a module this environment lacks or that Python 3.11 removed).",
         f"- **Non-Accepted judged Accepted**: {m['false_accepted'][sample_cfg]:.1%} with the sample tests only, "
         f"{m['false_accepted'][full_cfg]:.1%} with the generated tests added.",
         f"- **Caught by generated tests** (pass every sample, fail a generated test): {n_caught} non-Accepted "

@@ -2,8 +2,8 @@
 
     problem row (problems.parquet) --problem_judging(row, exe)--> ProblemJudging: its tests (the sources in
         execute.test_sources, in the row's order), limits (the problem's, x execute.time_limit_factor; defaults
-        where CodeNet has none), numeric tolerance (execute.tolerance or its per-problem override) and the
-        stop-after-timeout rule
+        where CodeNet has none), numeric tolerance (its execute.tolerance_overrides entry, else the error the
+        statement allows, else execute.tolerance) and the stop-after-timeout rule
     ProblemJudging.job(code) --> sandbox Job --a judge (pipeline.engine.open_judge)--> Judgement
     judgement_row(submission, judgement) --> a row of the verdicts table (tables.VERDICTS)
     judge(problem_ids, programs, problems, exe) --> the Judgements of many programs, each distinct (problem,
@@ -15,6 +15,7 @@ limits enforcement) live in the sandbox; this module only decides what the sandb
 """
 from __future__ import annotations
 
+import re
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -40,9 +41,28 @@ def limits_for(exe: ExecuteParams, time_limit_ms: int | None, memory_limit_kb: i
     )
 
 
-def tolerance_for(exe: ExecuteParams, problem_id: str) -> float:
-    """The numeric tolerance of a problem: its override in execute.tolerance_overrides, else execute.tolerance."""
-    return exe.tolerance_overrides.get(problem_id, exe.tolerance)
+# "... absolute or relative error from the judge's output is at most 10^{-6}", "an absolute error greater than
+# 10^{-4}", "絶対誤差または相対誤差が 10^{-6} 以下", "error less than 0.0001": the bound follows the word error.
+_ERROR_BOUND = re.compile(
+    r"(?:error|誤差)[^\n。]{0,120}?(?:10\s*\^\s*\{?\s*[-−–‐]\s*(\d{1,2})\s*\}?|(?<![\d.])(0\.0*1)(?!\.?\d))",
+    re.IGNORECASE)
+
+
+def statement_tolerance(statement: str | None) -> float | None:
+    """The numeric error a problem statement allows (the loosest when it states several), None when it states
+    none. Real judges accept any answer within it (AtCoder, AOJ checkers for real-valued outputs)."""
+    bounds = [10.0 ** -int(exponent) if exponent else float(decimal)
+              for exponent, decimal in _ERROR_BOUND.findall(statement or "")]
+    return max(bounds) if bounds else None
+
+
+def tolerance_for(exe: ExecuteParams, row: dict) -> float:
+    """The numeric tolerance of a problem row: its override in execute.tolerance_overrides, else the error its
+    statement allows, else execute.tolerance."""
+    if row["problem_id"] in exe.tolerance_overrides:
+        return exe.tolerance_overrides[row["problem_id"]]
+    stated = statement_tolerance(row.get("statement"))
+    return exe.tolerance if stated is None else stated
 
 
 @dataclass(frozen=True)
@@ -70,7 +90,7 @@ def problem_judging(row: dict, exe: ExecuteParams) -> ProblemJudging:
         tests=tuple((t["input"], t["output"]) for t in tests),
         sources=tuple(t["source"] for t in tests),
         limits=limits_for(exe, row["time_limit_ms"], row["memory_limit_kb"]),
-        tolerance=tolerance_for(exe, row["problem_id"]),
+        tolerance=tolerance_for(exe, row),
         stop_after_timeout=exe.stop_after_timeout,
     )
 

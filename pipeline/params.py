@@ -222,10 +222,11 @@ class ExecuteParams:
     output_limit_kb: int = field(default=32768, metadata={
         "help": "Output beyond this is Output Limit Exceeded.", "min_exclusive": 0, "fix": "use a positive limit"})
     tolerance: float = field(default=1e-6, metadata={
-        "help": "Numeric tokens are equal within this absolute or relative error.", "min": 0,
+        "help": "Real-number tokens are equal within this absolute or relative error, for problems whose statement "
+                "states no error bound (integers compare exactly).", "min": 0,
         "fix": "tolerances must be >= 0"})
     tolerance_overrides: Mapping[str, float] = field(default_factory=dict, metadata={
-        "help": "Per-problem tolerance, e.g. {p00150: 1.0e-5}."})
+        "help": "Per-problem tolerance over the statement's, e.g. {p00150: 1.0e-5}."})
     stop_after_timeout: bool = field(default=True, metadata={
         "help": "Do not run the remaining tests of a program that timed out (as online judges do; saves hours)."})
     test_sources: tuple[str, ...] = field(default=("derived", "statement", "generated"), metadata={

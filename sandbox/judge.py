@@ -5,6 +5,7 @@ Any change to a rule below changes verdicts: bump HARNESS_VERSION in sandbox/har
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 # The verdict vocabulary, defined here only: the judge speaks CodeNet's status strings (metadata/pXXXXX.csv
@@ -104,9 +105,16 @@ def _normalise(text: str) -> str:
     return "\n".join(lines)
 
 
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
 def _tokens_close(got: str, want: str, tolerance: float) -> bool:
     if got == want:
         return True
+    if _INTEGER.fullmatch(got) and _INTEGER.fullmatch(want):
+        # Two integers are one answer or two: 10^9 + 1 is not "within 1e-6" of 10^9 (a relative tolerance
+        # would accept off-by-one answers on every large count). Tolerance is for real numbers.
+        return int(got) == int(want)
     try:
         a, b = float(got), float(want)
     except ValueError:
@@ -122,7 +130,8 @@ def compare_output(stdout: bytes, expected: str | bytes, tolerance: float) -> st
 
     Normalised (CRLF -> LF, trailing whitespace of each line and trailing blank lines dropped) equal ->
     Accepted; equal whitespace-split tokens -> Presentation Error; same number of tokens, each differing
-    pair numbers within `tolerance` (absolute or relative to the expected value) -> Accepted.
+    pair numbers within `tolerance` (absolute or relative to the expected value) -> Accepted; two integers
+    (no point, no exponent) must be equal.
     Expected bytes (a file of any encoding) are compared as bytes: both sides are decoded with
     surrogateescape, so invalid UTF-8 survives as itself and two different invalid bytes never compare equal."""
     if isinstance(expected, bytes):

@@ -33,7 +33,8 @@ def source_results(sources: list[str], verdicts: tuple[str, ...]) -> dict[str, b
 
 
 def measure(
-    box: Sandbox, problems: dict[str, dict], subs: list[dict], exe: params.ExecuteParams, labeller_ids: set[str]
+    box: Sandbox, problems: dict[str, dict], subs: list[dict], exe: params.ExecuteParams, labeller_ids: set[str],
+    special_judges: set[str] = frozenset(),
 ) -> dict:
     """Per CodeNet status, the fraction of `subs` the judge accepts under each of CONFIGS.
 
@@ -41,7 +42,12 @@ def measure(
     execute stage's judging path (judging.problem_judging: its limits, tolerance and stop_after_timeout rule);
     a configuration accepts it when every test of its sources passed. Only when a statement test timed out are
     the generated tests judged on their own (their verdicts were skipped). The
-    Accepted rate is also given for the submissions that validated nothing (held out)."""
+    Accepted rate is also given for the submissions that validated nothing (held out), and for the Accepted
+    submissions that pass every sample test (what the generated tests alone take away: CodeNet's Accepted
+    programs that fail a sample here do so before any generated test); those failing a sample are counted by
+    cause: the problem is a special judge (`special_judges`: several right answers, exact comparison cannot
+    judge it), or the first failing sample's verdict (a crash is mostly this Python, not CodeNet's: a removed
+    module, a Python 2 idiom)."""
 
     def job(sub: dict, sources: tuple[str, ...]) -> tuple[Job, list[str]]:
         # The execute stage's judging path with only these sources; the row holds its tests in SOURCES order.
@@ -54,12 +60,17 @@ def measure(
                                      unit="program", mininterval=2):
             sources, verdicts = jobs[index][1], judgement.test_verdicts
             into[todo[index]["submission_id"]].update(source_results(sources, verdicts))
+            sample_failing = [v for s, v in zip(sources, verdicts) if s in SAMPLE_SOURCES and v not in PASSED
+                              and v != SKIPPED]
+            if sample_failing:
+                first_sample_failure[todo[index]["submission_id"]] = sample_failing[0]
             failing = [v for s, v in zip(sources, verdicts) if s == GENERATED and v not in PASSED and v != SKIPPED]
             if failing:
                 first_failure[todo[index]["submission_id"]] = failing[0]
 
     passed: dict[str, dict[str, bool | None]] = defaultdict(dict)
     first_failure: dict[str, str] = {}  # the verdict of the first generated test a submission fails
+    first_sample_failure: dict[str, str] = {}  # ... and of the first sample test
     subs = [s for s in subs if any(t["source"] in SAMPLE_SOURCES for t in problems[s["problem_id"]]["tests"])]
     judge(subs, SOURCES, passed)
     judge([s for s in subs if passed[s["submission_id"]].get(GENERATED, False) is None], (GENERATED,), passed)
@@ -67,10 +78,19 @@ def measure(
     heldout: dict[str, int] = dict.fromkeys(accepted, 0)
     judged, judged_heldout = Counter(), 0
     caught: dict[str, Counter] = defaultdict(Counter)  # status -> verdicts of samples-passing ones generated fail
+    accepted_on_samples = accepted_kept = 0
+    accepted_sample_failures: Counter = Counter()
     for sub in subs:
         results = passed[sub["submission_id"]]
-        if all(results.get(s, True) for s in SAMPLE_SOURCES) and sub["submission_id"] in first_failure:
+        on_samples = all(results.get(s, True) for s in SAMPLE_SOURCES)
+        if on_samples and sub["submission_id"] in first_failure:
             caught[sub["status"]][first_failure[sub["submission_id"]]] += 1
+        if sub["status"] == "Accepted" and on_samples:
+            accepted_on_samples += 1
+            accepted_kept += bool(results.get(GENERATED, True))
+        elif sub["status"] == "Accepted":
+            accepted_sample_failures["special judge" if sub["problem_id"] in special_judges
+                                     else first_sample_failure.get(sub["submission_id"], "unknown")] += 1
         judged[sub["status"]] += 1
         is_heldout = sub["status"] == "Accepted" and sub["submission_id"] not in labeller_ids
         judged_heldout += is_heldout
@@ -90,6 +110,10 @@ def measure(
         "caught_by_generated": {status: dict(sorted(c.items())) for status, c in sorted(caught.items())},
         "accepted_heldout_rate": {name: heldout[name] / judged_heldout if judged_heldout else 1.0
                                   for name in heldout},
+        # Accepted submissions that pass every sample test, and the share of them the generated tests keep
+        "accepted_passing_samples": accepted_on_samples,
+        "accepted_kept_by_generated": accepted_kept / accepted_on_samples if accepted_on_samples else 1.0,
+        "accepted_failing_samples": dict(accepted_sample_failures.most_common()),
     }
 
 

@@ -60,7 +60,7 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
         report["skipped"] = f"a constraint line was not parsed (tests.unparsed = skip): {sp.constraints.not_parsed[0]}"
         return []
     limits = judging.limits_for(exe, problem["time_limit_ms"], problem["memory_limit_kb"])
-    tolerance = judging.tolerance_for(exe, pid)
+    tolerance = judging.tolerance_for(exe, problem)
     pool, heldout = split_programs(accepted, prm, seed)
     samples = tuple((t["input"], t["output"]) for t in own)
     ok, wrong, failed = screen(box, pool[: prm.validators] + heldout, samples, limits, tolerance)
@@ -132,7 +132,8 @@ def run(prm: params.TestsParams, exe: params.ExecuteParams, seed: int, ingest_di
             code = _read_code(subs_path, ids)
             by_id = {s["submission_id"]: s for s in meta}
             subs = [{**by_id[i], "code": code[i]} for i in ids]
-            measurement = measure.measure(box, {r["problem_id"]: r for r in problems}, subs, exe, validator_ids)
+            measurement = measure.measure(box, {r["problem_id"]: r for r in problems}, subs, exe, validator_ids,
+                                          {pid for pid, r in report.items() if r["special_judge"]})
     summary = {"tests": totals(report), "cross_check": cross_checks(report), "measurement": measurement}
     tables.write_json(summary, out_dir / "summary.json")
     return summary

@@ -38,8 +38,40 @@ def test_time_limit_rounds_to_whole_milliseconds():
 
 
 def test_tolerance_override_applies_to_its_problem_only():
-    assert judging.tolerance_for(EXE, "p00002") == 0.01
-    assert judging.tolerance_for(EXE, "p00001") == 1e-6
+    assert judging.tolerance_for(EXE, {"problem_id": "p00002"}) == 0.01
+    assert judging.tolerance_for(EXE, {"problem_id": "p00001"}) == 1e-6
+
+
+# Real statements' wordings (CodeNet problem_descriptions, as pipeline.codenet.parse_statement renders them).
+STATED = [
+    ("The output should not contain an absolute error greater than 10^{-4}.", 1e-4),  # p02379 (AOJ)
+    ("Your output will be accepted when its absolute or relative error from the correct value is at most 10^{-9}.",
+     1e-9),  # p02677
+    ("Your output is considered correct if and only if its absolute or relative error from our answer is at most "
+     "10^{-2}.\nSince we accept an absolute or relative error of at most 10^{-2}, 6.28 is also acceptable", 1e-2),
+    ("出力は、ジャッジの出力との絶対誤差または相対誤差が 10^{−6} 以下のとき正解と判定される。", 1e-6),
+    ("The output should not contain an error greater than 0.00001.", 1e-5),
+    ("Print the area with an error less than 0.001 and the perimeter within 10^{-5}.", 1e-3),  # the loosest
+]
+
+
+def test_statement_tolerance_reads_the_stated_error_bound():
+    for text, bound in STATED:
+        assert judging.statement_tolerance(text) == bound, text
+
+
+def test_statement_without_an_error_bound_states_no_tolerance():
+    for text in ["1 \\leq N \\leq 10^{5}", "", None, "Constraints: 0 < x < 10^{-1}. Print an error message.",
+                 "If the input has an error, print 0.015."]:
+        assert judging.statement_tolerance(text) is None, text
+
+
+def test_tolerance_is_the_override_else_the_statements_else_the_default():
+    stated = "the absolute or relative error is at most 10^{-3}."
+    assert judging.tolerance_for(EXE, {"problem_id": "p00001", "statement": stated}) == 1e-3
+    assert judging.tolerance_for(EXE, {"problem_id": "p00002", "statement": stated}) == 0.01
+    assert judging.tolerance_for(EXE, {"problem_id": "p00001", "statement": "Print N."}) == 1e-6
+    assert judging.problem_judging({**ROW, "statement": stated}, EXE).tolerance == 1e-3
 
 
 def test_problem_judging_keeps_the_judged_sources_in_row_order():

@@ -89,3 +89,11 @@ def test_limits_and_jobs_are_validated():
         Limits(time_ms=0, memory_kb=1024)
     with pytest.raises(ValueError, match="tests is empty"):
         Job("print(1)", (), Limits(1000, 1024))
+
+
+def test_integers_compare_exactly_whatever_the_tolerance():
+    # a relative 1e-6 would otherwise accept an off-by-one answer of 10^9 (|diff| 1 <= 1e-6 * 10^9)
+    assert compare_output(b"1000000001\n", "1000000000\n", TOL) == "Wrong Answer"
+    assert compare_output(b"1000000000\n", "1000000000\n", TOL) == "Accepted"
+    assert compare_output(b"+7\n", "7\n", TOL) == "Accepted"  # the same integer
+    assert compare_output(b"1000000000.5\n", "1000000000\n", TOL) == "Accepted"  # a real number: tolerance

@@ -14,6 +14,8 @@ SUM_READ_ALL = "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n"
 SUM_F = "a, b = map(int, input().split())\nprint(f'{a + b}')\n"
 # Right on both samples (1 2 and 5 7), wrong once a number exceeds 7: only generated tests can tell.
 WRONG = "a, b = map(int, input().split())\nprint(a + b if max(a, b) <= 7 else a * b)\n"
+# Accepted on CodeNet, crashes here (a module this Python lacks, as numba is): it fails a sample, not a test.
+CRASHES_HERE = "import coderl_no_such_module\n" + SUM
 
 
 # An AtCoder-style statement: the constraints and the input format say what the two samples cannot.
@@ -37,7 +39,8 @@ def stage(tmp_path_factory):
     base = tmp_path_factory.mktemp("stage")
     subs = [{"code": c} for c in (SUM, SUM_READ_ALL, SUM_F)]
     subs += [{"code": WRONG, "status": "Wrong Answer"}, {"code": "print(1/0)\n", "status": "Runtime Error"}]
-    root = write_tree(base / "Project_CodeNet", {"p00001": subs, "p00002": [{"code": SUM}]}, html=HTML)
+    root = write_tree(base / "Project_CodeNet", {"p00001": subs, "p00002": [{"code": SUM}],
+                                                      "p00003": [{"code": CRASHES_HERE}]}, html=HTML)
     ingest.run(params.IngestParams(codenet_root=str(root), workers=1), base / "ingest")
     prm = params.TestsParams(candidates=12, max_tests=4, validators=3, min_validators=2, heldout_fraction=0)
     summary = testgen.run(prm, params.ExecuteParams(workers=2), 1, base / "ingest", base / "tests")
@@ -53,7 +56,7 @@ def test_problems_table_keeps_every_ingest_test_and_appends_generated_ones(stage
         assert new["tests"][: len(old["tests"])] == old["tests"]
         assert {k: v for k, v in new.items() if k != "tests"} == {k: v for k, v in old.items() if k != "tests"}
     generated = {r["problem_id"]: [t for t in r["tests"] if t["source"] == "generated"] for r in after}
-    assert len(generated["p00001"]) == 4 and generated["p00002"] == []
+    assert len(generated["p00001"]) == 4 and generated["p00002"] == generated["p00003"] == []
 
 
 def test_report_says_what_was_kept_and_why_the_rest_was_not(stage):
@@ -64,7 +67,7 @@ def test_report_says_what_was_kept_and_why_the_rest_was_not(stage):
     assert one["candidates"] == (one["duplicate"] + one["too_large"] + one["out_of_spec"] + one["validated"]
                                  + one["not_validated"])
     assert "min_validators" in two["skipped"]  # one Accepted program cannot validate
-    assert summary["tests"]["kept"] == 4 and summary["tests"]["problems_skipped"] == 1
+    assert summary["tests"]["kept"] == 4 and summary["tests"]["problems_skipped"] == 2
 
 
 def test_report_says_which_constraint_lines_were_parsed(stage):
@@ -73,20 +76,23 @@ def test_report_says_which_constraint_lines_were_parsed(stage):
     assert constraints["format"] == "A B" and constraints["format_fits_samples"]
     assert "1 <= A" in constraints["facts_used"] and "B <= 100" in constraints["facts_used"]
     assert constraints["not_parsed"] == ["A is a prime number."] and constraints["lines_parsed"] == 2
-    assert summary["tests"]["constraints"]["parse_rate"] == 4 / 6  # 2 of 3 lines, in both problems
+    assert summary["tests"]["constraints"]["parse_rate"] == 4 / 6  # 2 of 3 lines, in every problem
 
 
 def test_summary_measures_sample_only_against_generated_tests(stage):
     base, summary = stage
     assert json.loads((base / "tests" / "summary.json").read_text()) == summary
     m = summary["measurement"]
-    assert m["judged"] == {"Accepted": 4, "Runtime Error": 1, "Wrong Answer": 1}
+    assert m["judged"] == {"Accepted": 5, "Runtime Error": 1, "Wrong Answer": 1}
     assert m["accepted_rate"]["derived"]["Wrong Answer"] == 1.0
     assert m["accepted_rate"]["derived+statement"]["Wrong Answer"] == 1.0
     assert m["accepted_rate"]["derived+generated"]["Wrong Answer"] == 0.0
-    assert m["accepted_rate"]["derived+statement+generated"]["Accepted"] == 1.0
+    assert m["accepted_rate"]["derived+statement+generated"]["Accepted"] == 0.8  # 4 of 5: the crash
     assert m["false_accepted"]["derived"] == 0.5 and m["false_accepted"]["derived+generated"] == 0.0
-    assert m["accepted_heldout_judged"] == 1  # p00002's Accepted program validated nothing
+    assert m["accepted_heldout_judged"] == 2  # p00002's and p00003's Accepted programs validated nothing
+    # the generated tests keep every Accepted program that passes the samples; the one crashing here is counted
+    assert m["accepted_passing_samples"] == 4 and m["accepted_kept_by_generated"] == 1.0
+    assert m["accepted_failing_samples"] == {"Runtime Error": 1}
 
 
 def test_markdown_table_has_a_row_per_status(stage):

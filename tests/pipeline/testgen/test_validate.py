@@ -145,7 +145,7 @@ def test_a_sample_wrong_answer_that_passes_the_samples_fails_a_generated_test(bo
 
     def verdict(source_tests):
         job = Job(wrong["code"], tuple((t["input"], t["output"]) for t in source_tests),
-                  judging.limits_for(EXE, row["time_limit_ms"], row["memory_limit_kb"]), judging.tolerance_for(EXE, pid))
+                  judging.limits_for(EXE, row["time_limit_ms"], row["memory_limit_kb"]), judging.tolerance_for(EXE, row))
         return box.judge(job).verdict
 
     assert verdict([t for t in row["tests"] if t["source"] == "derived"]) == "Accepted"
