@@ -47,7 +47,8 @@ class JudgeMemo:
     @staticmethod
     def key(job: Job, backend: str) -> str:
         payload = json.dumps(
-            [job.code, job.tests, asdict(job.limits), job.tolerance, job.stop_after_timeout, HARNESS_VERSION, backend]
+            [job.code, job.tests, asdict(job.limits), job.tolerance, job.stop_after_timeout,
+             job.whitespace_sensitive, HARNESS_VERSION, backend]
         )
         return hashlib.sha256(payload.encode("utf-8", errors="surrogatepass")).hexdigest()
 

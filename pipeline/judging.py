@@ -3,7 +3,8 @@
     problem row (problems.parquet) --problem_judging(row, exe)--> ProblemJudging: its tests (the sources in
         execute.test_sources, in the row's order), limits (the problem's, x execute.time_limit_factor; defaults
         where CodeNet has none), numeric tolerance (its execute.tolerance_overrides entry, else the error the
-        statement allows, else execute.tolerance) and the stop-after-timeout rule
+        statement allows, else execute.tolerance), whether whitespace counts (the judge the problem comes from)
+        and the stop-after-timeout rule
     ProblemJudging.job(code) --> sandbox Job --a judge (pipeline.engine.open_judge)--> Judgement
     judgement_row(submission, judgement) --> a row of the verdicts table (tables.VERDICTS)
     judge(problem_ids, programs, problems, exe) --> the Judgements of many programs, each distinct (problem,
@@ -56,6 +57,12 @@ def statement_tolerance(statement: str | None) -> float | None:
     return max(bounds) if bounds else None
 
 
+def whitespace_sensitive(dataset: str | None) -> bool:
+    """Whether a problem's judge tells outputs apart by whitespace alone: AOJ does (its Presentation Error
+    verdict); AtCoder compares tokens (real Accepted AtCoder programs print "AC x  3" for "AC x 3")."""
+    return dataset != "AtCoder"
+
+
 def tolerance_for(exe: ExecuteParams, row: dict) -> float:
     """The numeric tolerance of a problem row: its override in execute.tolerance_overrides, else the error its
     statement allows, else execute.tolerance."""
@@ -75,11 +82,12 @@ class ProblemJudging:
     limits: Limits
     tolerance: float
     stop_after_timeout: bool
+    whitespace_sensitive: bool = True
 
     def job(self, code: str) -> Job:
         """The sandbox Job judging ``code`` on this problem. Raises ValueError when the problem has no tests
         of the judged sources (check ``tests`` first: such problems cannot be judged)."""
-        return Job(code, self.tests, self.limits, self.tolerance, self.stop_after_timeout)
+        return Job(code, self.tests, self.limits, self.tolerance, self.stop_after_timeout, self.whitespace_sensitive)
 
 
 def problem_judging(row: dict, exe: ExecuteParams) -> ProblemJudging:
@@ -92,6 +100,7 @@ def problem_judging(row: dict, exe: ExecuteParams) -> ProblemJudging:
         limits=limits_for(exe, row["time_limit_ms"], row["memory_limit_kb"]),
         tolerance=tolerance_for(exe, row),
         stop_after_timeout=exe.stop_after_timeout,
+        whitespace_sensitive=whitespace_sensitive(row.get("dataset")),
     )
 
 

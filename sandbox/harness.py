@@ -56,7 +56,7 @@ PRELOAD = (
     "queue random re statistics string typing"
 ).split()
 
-HARNESS_VERSION = "2"  # bump when any verdict rule changes (here or in sandbox/judge.py): it keys the judge memo
+HARNESS_VERSION = "3"  # bump when any verdict rule changes (here or in sandbox/judge.py): it keys the judge memo
 
 HEADER = struct.Struct(">I")  # frame = 4-byte big-endian length + UTF-8 JSON
 MAX_REQUEST = 256 << 20  # a request larger than this is a host bug; the server refuses it

@@ -74,6 +74,7 @@ class Job:
     limits: Limits
     tolerance: float = DEFAULT_TOLERANCE
     stop_after_timeout: bool = True
+    whitespace_sensitive: bool = True  # False: outputs with the same tokens are equal (compare_output)
 
     def __post_init__(self):
         if not self.tests:
@@ -125,11 +126,12 @@ def _tokens_close(got: str, want: str, tolerance: float) -> bool:
     return diff <= tolerance or diff <= tolerance * abs(b)
 
 
-def compare_output(stdout: bytes, expected: str | bytes, tolerance: float) -> str:
+def compare_output(stdout: bytes, expected: str | bytes, tolerance: float, whitespace_sensitive: bool = True) -> str:
     """"Accepted" | "WA: Presentation Error" | "Wrong Answer" for a program's stdout against the expected text.
 
     Normalised (CRLF -> LF, trailing whitespace of each line and trailing blank lines dropped) equal ->
-    Accepted; equal whitespace-split tokens -> Presentation Error; same number of tokens, each differing
+    Accepted; equal whitespace-split tokens -> Presentation Error (AOJ's rule), or Accepted when not
+    `whitespace_sensitive` (AtCoder's: only the tokens count); same number of tokens, each differing
     pair numbers within `tolerance` (absolute or relative to the expected value) -> Accepted; two integers
     (no point, no exponent) must be equal.
     Expected bytes (a file of any encoding) are compared as bytes: both sides are decoded with
@@ -142,7 +144,7 @@ def compare_output(stdout: bytes, expected: str | bytes, tolerance: float) -> st
         return ACCEPTED
     got_tokens, want_tokens = got.split(), want.split()
     if got_tokens == want_tokens:
-        return PRESENTATION_ERROR
+        return PRESENTATION_ERROR if whitespace_sensitive else ACCEPTED
     if len(got_tokens) == len(want_tokens) and all(
         _tokens_close(g, w, tolerance) for g, w in zip(got_tokens, want_tokens)
     ):
@@ -150,11 +152,12 @@ def compare_output(stdout: bytes, expected: str | bytes, tolerance: float) -> st
     return WRONG_ANSWER
 
 
-def test_verdict(result: ExecutionResult, expected: str | bytes | None, tolerance: float) -> str:
+def test_verdict(result: ExecutionResult, expected: str | bytes | None, tolerance: float,
+                 whitespace_sensitive: bool = True) -> str:
     """The verdict of one test: the run's status unless it ended normally, then the comparison."""
     if result.status != "OK":
         return result.status
-    return "OK" if expected is None else compare_output(result.stdout, expected, tolerance)
+    return "OK" if expected is None else compare_output(result.stdout, expected, tolerance, whitespace_sensitive)
 
 
 def summarise(verdicts: list[str], results: list[ExecutionResult], total: int) -> Judgement:

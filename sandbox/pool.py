@@ -150,7 +150,7 @@ class Sandbox:
             results.append(result)
             if result.status == "Compile Error":  # the other tests would compile the same code again
                 return summarise(["Compile Error"] * len(job.tests), results, len(job.tests))
-            verdicts.append(test_verdict(result, expected, job.tolerance))
+            verdicts.append(test_verdict(result, expected, job.tolerance, job.whitespace_sensitive))
             if verdicts[-1] == "Time Limit Exceeded" and job.stop_after_timeout:
                 break
         return summarise(verdicts, results, len(job.tests))

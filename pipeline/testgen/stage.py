@@ -59,11 +59,10 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
     if prm.unparsed == "skip" and sp.constraints.not_parsed:
         report["skipped"] = f"a constraint line was not parsed (tests.unparsed = skip): {sp.constraints.not_parsed[0]}"
         return []
-    limits = judging.limits_for(exe, problem["time_limit_ms"], problem["memory_limit_kb"])
-    tolerance = judging.tolerance_for(exe, problem)
+    judged = judging.problem_judging(problem, exe)  # its limits and comparison (tests are given per use)
     pool, heldout = split_programs(accepted, prm, seed)
     samples = tuple((t["input"], t["output"]) for t in own)
-    ok, wrong, failed = screen(box, pool[: prm.validators] + heldout, samples, limits, tolerance)
+    ok, wrong, failed = screen(box, pool[: prm.validators] + heldout, samples, judged)
     validators = [p for p in pool[: prm.validators] if p in ok]
     heldout_ok = [p for p in heldout if p in ok]
     report.update(validators=[p["submission_id"] for p in validators], heldout=[p["submission_id"] for p in heldout_ok],
@@ -79,7 +78,7 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
         return []
     candidates, dropped = draw.candidates(sp, [t["input"] for t in own], prm, seed, pid)
     tests, counts, stopped = validate_candidates(
-        box, [p["code"] for p in validators], candidates, limits, tolerance, prm, exe.workers
+        box, [p["code"] for p in validators], candidates, judged, prm, exe.workers
     )
     report.update(candidates=prm.candidates, duplicate=dropped["duplicate"], too_large=dropped["too_large"],
                   out_of_spec=dropped["out_of_spec"], kept=counts["kept"], surplus=counts["surplus"],
@@ -87,11 +86,11 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
     report["validated"] = len(candidates) - counts["not_validated"]
     report["rejected"] = {r: counts[r] for r in REJECT_REASONS}
     report["kept_by_regime"] = {k[5:]: v for k, v in sorted(counts.items()) if k.startswith("kept_")}
-    judged, failing = cross_check(box, heldout_ok, tests, limits, tolerance)
-    report["cross_check"] = {"judged": judged, "failed": failing,
-                             "pass_rate": (judged - len(failing)) / judged if judged else None}
+    checked, failing = cross_check(box, heldout_ok, tests, judged)
+    report["cross_check"] = {"judged": checked, "failed": failing,
+                             "pass_rate": (checked - len(failing)) / checked if checked else None}
     if failing:
-        report["skipped"] = f"cross-check: {len(failing)} of {judged} held-out Accepted programs fail a kept test"
+        report["skipped"] = f"cross-check: {len(failing)} of {checked} held-out Accepted programs fail a kept test"
         report["kept"] = 0
         return []
     return tests

@@ -16,6 +16,7 @@ CodeNet's Accepted programs passed the judge's hidden tests, so a generated test
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import time
@@ -23,7 +24,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from pipeline import codenet, params
-from sandbox import Job, Limits, Sandbox, compare_output
+from pipeline.judging import ProblemJudging
+from sandbox import Sandbox, compare_output
 
 GENERATED = "generated"
 SAMPLE_SOURCES = ("derived", "statement")
@@ -86,14 +88,16 @@ def many_answers(statement: str) -> bool:
     return bool(_MANY_ANSWERS.search(statement or ""))
 
 
-def screen(box: Sandbox, programs: list[dict], tests: tuple, limits: Limits, tolerance: float
+def screen(box: Sandbox, programs: list[dict], tests: tuple, judged: ProblemJudging
            ) -> tuple[list[dict], list[dict], list[dict]]:
-    """(pass the samples, run to the end but print a rejected output, crash or exceed a limit)."""
+    """(pass the samples, run to the end but print a rejected output, crash or exceed a limit): judged on
+    `tests` by the problem's rules, every test run (no stop after a timeout)."""
     if not programs:
         return [], [], []
     if not tests:
         return list(programs), [], []
-    verdicts = dict(box.judge_many(Job(p["code"], tests, limits, tolerance, False) for p in programs))
+    on_tests = dataclasses.replace(judged, tests=tests, stop_after_timeout=False)
+    verdicts = dict(box.judge_many(on_tests.job(p["code"]) for p in programs))
     ok, wrong, failed = [], [], []
     for i, p in enumerate(programs):
         v = verdicts[i].verdict
@@ -101,21 +105,23 @@ def screen(box: Sandbox, programs: list[dict], tests: tuple, limits: Limits, tol
     return ok, wrong, failed
 
 
-def agreed_output(outputs: list[bytes], tolerance: float) -> str | None:
-    """The expected output when every output is accepted against the first one's text, else None."""
+def agreed_output(outputs: list[bytes], judged: ProblemJudging) -> str | None:
+    """The expected output when every output is accepted against the first one's text (the problem's
+    comparison: tolerance, whitespace), else None."""
     if not outputs:
         return None
     first = outputs[0].decode("utf-8", errors="replace")
-    if any(compare_output(out, first, tolerance) != "Accepted" for out in outputs[1:]):
+    if any(compare_output(out, first, judged.tolerance, judged.whitespace_sensitive) != "Accepted"
+           for out in outputs[1:]):
         return None
     return codenet.normalise_test_text(first)
 
 
-def validate_input(box: Sandbox, codes: list[str], text: str, limits: Limits, tolerance: float,
+def validate_input(box: Sandbox, codes: list[str], text: str, judged: ProblemJudging,
                    prm: params.TestsParams) -> tuple[str, str | None]:
     """("kept", expected output) or (rejection reason, None) for one candidate input; the validators run in
     order and the first crash, limit or slow run rejects it without running the rest."""
-    outputs = []
+    outputs, limits = [], judged.limits
     for code in codes:
         result = box.run(code, text.encode(), limits)
         if result.status != "OK":
@@ -123,12 +129,12 @@ def validate_input(box: Sandbox, codes: list[str], text: str, limits: Limits, to
         if result.cpu_ms > prm.max_time_fraction * limits.time_ms:
             return "slow", None
         outputs.append(result.stdout)
-    expected = agreed_output(outputs, tolerance)
+    expected = agreed_output(outputs, judged)
     return ("kept", expected) if expected is not None else ("disagreement", None)
 
 
-def validate_candidates(box: Sandbox, codes: list[str], candidates: list[tuple[str, str]], limits: Limits,
-                        tolerance: float, prm: params.TestsParams, workers: int) -> tuple[list[dict], Counter, str | None]:
+def validate_candidates(box: Sandbox, codes: list[str], candidates: list[tuple[str, str]], judged: ProblemJudging,
+                        prm: params.TestsParams, workers: int) -> tuple[list[dict], Counter, str | None]:
     """Validate (regime, input) candidates in order, `workers` at a time, until max_tests are kept or
     time_budget_s is spent. Returns the kept tests ({input, output, source}), outcome counts (kept, surplus,
     rejection reasons, not_validated, kept_<regime>) and what stopped validation early, if anything."""
@@ -144,7 +150,7 @@ def validate_candidates(box: Sandbox, codes: list[str], candidates: list[tuple[s
                 counts["not_validated"] += len(candidates) - first
                 break
             window = candidates[first: first + workers]
-            results = pool.map(lambda c: validate_input(box, codes, c[1], limits, tolerance, prm), window)
+            results = pool.map(lambda c: validate_input(box, codes, c[1], judged, prm), window)
             for (regime, text), (outcome, expected) in zip(window, results):
                 if outcome != "kept":
                     counts[outcome] += 1
@@ -158,11 +164,12 @@ def validate_candidates(box: Sandbox, codes: list[str], candidates: list[tuple[s
     return tests, counts, stopped
 
 
-def cross_check(box: Sandbox, heldout: list[dict], tests: list[dict], limits: Limits, tolerance: float
+def cross_check(box: Sandbox, heldout: list[dict], tests: list[dict], judged: ProblemJudging
                 ) -> tuple[int, list[str]]:
     """(how many held-out programs were judged, ids of those that fail a kept test)."""
     if not heldout or not tests:
         return 0, []
     pairs = tuple((t["input"], t["output"]) for t in tests)
-    verdicts = dict(box.judge_many(Job(p["code"], pairs, limits, tolerance) for p in heldout))
+    on_tests = dataclasses.replace(judged, tests=pairs)
+    verdicts = dict(box.judge_many(on_tests.job(p["code"]) for p in heldout))
     return len(heldout), [heldout[i]["submission_id"] for i, j in sorted(verdicts.items()) if j.verdict != "Accepted"]

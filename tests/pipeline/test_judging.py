@@ -101,3 +101,9 @@ def test_judgement_row_matches_the_verdicts_schema():
     assert row["verdict"] == "Wrong Answer" and row["codenet_status"] == "Accepted"
     assert row["test_verdicts"] == ["Accepted", "Wrong Answer"]
     tables.from_rows([row], tables.VERDICTS)  # validates types against the schema
+
+
+def test_atcoder_problems_compare_tokens_and_aoj_problems_whitespace_too():
+    assert judging.problem_judging({**ROW, "dataset": "AtCoder"}, EXE).job("print(2)").whitespace_sensitive is False
+    assert judging.problem_judging({**ROW, "dataset": "AIZU"}, EXE).job("print(2)").whitespace_sensitive is True
+    assert judging.problem_judging(ROW, EXE).whitespace_sensitive is True  # unknown judge: the strict rule

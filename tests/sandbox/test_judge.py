@@ -97,3 +97,10 @@ def test_integers_compare_exactly_whatever_the_tolerance():
     assert compare_output(b"1000000000\n", "1000000000\n", TOL) == "Accepted"
     assert compare_output(b"+7\n", "7\n", TOL) == "Accepted"  # the same integer
     assert compare_output(b"1000000000.5\n", "1000000000\n", TOL) == "Accepted"  # a real number: tolerance
+
+
+def test_whitespace_counts_only_on_a_whitespace_sensitive_judge():
+    # AOJ answers a spacing difference with Presentation Error; AtCoder compares tokens
+    assert compare_output(b"AC x  3\n", "AC x 3\n", TOL) == "WA: Presentation Error"
+    assert compare_output(b"AC x  3\n", "AC x 3\n", TOL, whitespace_sensitive=False) == "Accepted"
+    assert compare_output(b"AC x 4\n", "AC x 3\n", TOL, whitespace_sensitive=False) == "Wrong Answer"

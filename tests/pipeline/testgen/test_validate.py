@@ -1,6 +1,8 @@
 """Validation: every Accepted program must agree on a generated test; special judges; the held-out cross-check."""
 from __future__ import annotations
 
+import dataclasses
+
 from pipeline import judging, params
 from pipeline.testgen import stage
 from pipeline.testgen import validate
@@ -12,7 +14,9 @@ SUM_LOOP = "a, b = map(int, input().split())\ns = a\nfor _ in range(b):\n    s +
 # Agrees with the others only while a < 8: past that it is a different program.
 SUM_SMALL_ONLY = "a, b = map(int, input().split())\nprint(a + b if a < 8 else a - b)\n"
 EXE = params.ExecuteParams(workers=2)
-LIMITS = Limits(time_ms=2000, memory_kb=262144)
+# An AOJ problem's rules (whitespace counts), limits 2 s / 256 MB; each helper gives its own tests.
+JUDGED = judging.ProblemJudging("p00001", (), (), Limits(time_ms=2000, memory_kb=262144), 1e-6,
+                                stop_after_timeout=True, whitespace_sensitive=True)
 STATEMENT = ("## Constraints\n\n1 \\leq A, B \\leq 100\n\nAll values in input are integers.\n\n"
              "## Input\n\nInput is given from Standard Input in the following format:\n\nA B\n\n## Output\n\nx\n")
 
@@ -30,23 +34,28 @@ def accepted(*codes: str) -> list[dict]:
 
 
 def test_unanimous_outputs_give_the_expected_output():
-    assert validate.agreed_output([b"3\n", b"3", b"3\r\n"], 1e-6) == "3\n"
+    assert validate.agreed_output([b"3\n", b"3", b"3\r\n"], JUDGED) == "3\n"
 
 
 def test_outputs_equal_within_the_judge_tolerance_agree():
-    assert validate.agreed_output([b"0.3333333\n", b"0.33333334\n", b"0.333333\n"], 1e-6) == "0.3333333\n"
+    assert validate.agreed_output([b"0.3333333\n", b"0.33333334\n", b"0.333333\n"], JUDGED) == "0.3333333\n"
 
 
 def test_one_dissenting_output_rejects_the_input():
-    assert validate.agreed_output([b"3\n", b"3\n", b"3\n", b"4\n"], 1e-6) is None
-    assert validate.agreed_output([b"1 2\n", b"1\n2\n"], 1e-6) is None  # a presentation difference disagrees too
+    assert validate.agreed_output([b"3\n", b"3\n", b"3\n", b"4\n"], JUDGED) is None
+    assert validate.agreed_output([b"1 2\n", b"1\n2\n"], JUDGED) is None  # a presentation difference disagrees too
+
+
+def test_on_a_token_comparing_judge_whitespace_does_not_disagree():
+    atcoder = dataclasses.replace(JUDGED, whitespace_sensitive=False)
+    assert validate.agreed_output([b"AC x 3\n", b"AC x  3\n"], atcoder) == "AC x 3\n"
 
 
 def test_an_input_on_which_one_accepted_program_disagrees_is_rejected(box):
     prm = params.TestsParams(validators=3, min_validators=2, heldout_fraction=0)
     codes = [SUM, SUM_READ_ALL, SUM_SMALL_ONLY]
-    assert validate.validate_input(box, codes, "3 4\n", LIMITS, 1e-6, prm) == ("kept", "7\n")
-    assert validate.validate_input(box, codes, "9 4\n", LIMITS, 1e-6, prm) == ("disagreement", None)
+    assert validate.validate_input(box, codes, "3 4\n", JUDGED, prm) == ("kept", "7\n")
+    assert validate.validate_input(box, codes, "9 4\n", JUDGED, prm) == ("disagreement", None)
 
 
 def test_kept_tests_are_those_every_validator_agrees_on(box):
@@ -61,12 +70,12 @@ def test_kept_tests_are_those_every_validator_agrees_on(box):
 
 def test_crash_timeout_and_slowness_of_a_validator_reject_the_input(box):
     prm = params.TestsParams(validators=3, min_validators=2)
-    assert validate.validate_input(box, [SUM, "print(1 / 0)\n"], "1 2\n", LIMITS, 1e-6, prm) == ("crash", None)
-    assert validate.validate_input(box, [SUM, "while True: pass\n"], "1 2\n", Limits(300, 262144), 1e-6, prm) == \
+    assert validate.validate_input(box, [SUM, "print(1 / 0)\n"], "1 2\n", JUDGED, prm) == ("crash", None)
+    assert validate.validate_input(box, [SUM, "while True: pass\n"], "1 2\n", dataclasses.replace(JUDGED, limits=Limits(300, 262144)), prm) == \
         ("timeout", None)
     slow = params.TestsParams(validators=3, min_validators=2, max_time_fraction=0.05)
     # ~10^7 increments: well over 5% of 2 s of CPU, far under the limit itself
-    assert validate.validate_input(box, [SUM, SUM_LOOP], "1 10000000\n", LIMITS, 1e-6, slow) == ("slow", None)
+    assert validate.validate_input(box, [SUM, SUM_LOOP], "1 10000000\n", JUDGED, slow) == ("slow", None)
 
 
 def test_an_accepted_program_printing_another_answer_on_a_sample_marks_a_special_judge(box):
