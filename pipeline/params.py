@@ -289,10 +289,10 @@ class TestsParams:
     max_input_bytes: int = field(default=2_500_000, metadata={
         "help": "Candidates longer than this are scaled down (maximum-size inputs) or dropped.", "min": 1,
         "fix": "use 1 or more"})
-    time_budget_s: float = field(default=60.0, metadata={
+    time_budget_s: float = field(default=10.0, metadata={
         "help": "Wall-clock seconds of validation per problem; candidates left when it runs out are reported, not "
                 "validated.", "min_exclusive": 0, "fix": "use a positive number of seconds"})
-    measure_per_status: int = field(default=4, metadata={
+    measure_per_status: int = field(default=1, metadata={
         "help": "Submissions per (problem, CodeNet status) judged for summary.json (sample tests vs generated); "
                 "0 = none.", "min": 0, "fix": "use 0 (no measurement) or a positive count"})
 
@@ -391,10 +391,10 @@ class EvaluateParams:
     max_problems: int = field(default=0, metadata={
         "help": "Evaluate at most this many problems (a stable, seeded subset); 0 = all of the splits.", "min": 0,
         "fix": "use 0 (all problems) or a positive count"})
-    n: int = field(default=4, metadata={
+    n: int = field(default=2, metadata={
         "help": "Sampled completions per problem (plus one greedy completion for greedy pass@1).", "min": 1,
         "fix": "use 1 or more samples per problem"})
-    k: tuple[int, ...] = field(default=(1, 2, 4), metadata={
+    k: tuple[int, ...] = field(default=(1, 2), metadata={
         "help": "The k of pass@k reported as metrics; each must be <= n."})
     temperature: float = field(default=0.8, metadata={
         "help": "Sampling temperature (also online RL's).", "min_exclusive": 0,
@@ -402,7 +402,7 @@ class EvaluateParams:
     top_p: float = field(default=0.95, metadata={
         "help": "Nucleus sampling: sample from the smallest set of tokens holding this probability.",
         "min_exclusive": 0, "max": 1, "fix": "use a value in (0, 1]"})
-    max_new_tokens: int = field(default=192, metadata={
+    max_new_tokens: int = field(default=128, metadata={
         "help": "New tokens per completion at most.", "min": 1, "fix": "use 1 or more"})
     batch_size: int = field(default=32, metadata={
         "help": "Sequences per generation batch (lower it if the GPU runs out of memory).", "min": 1,
@@ -469,7 +469,7 @@ class TrainParams:
         "help": "Merge adapters into the saved model (a plain model for evaluation); false saves the adapter only."})
     epochs: int = field(default=1, metadata={
         "help": "Passes over the training rows; max_steps > 0 overrides it.", "min": 1, "fix": "use 1 or more"})
-    max_steps: int = field(default=6, metadata={
+    max_steps: int = field(default=4, metadata={
         "help": "> 0: stop after this many optimiser steps (overrides epochs).", "min": 0,
         "fix": "use 0 (off) or a positive count"})
     batch_size: int = field(default=4, metadata={
