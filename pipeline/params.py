@@ -292,7 +292,7 @@ class TestsParams:
     time_budget_s: float = field(default=10.0, metadata={
         "help": "Wall-clock seconds of validation per problem; candidates left when it runs out are reported, not "
                 "validated.", "min_exclusive": 0, "fix": "use a positive number of seconds"})
-    measure_per_status: int = field(default=1, metadata={
+    measure_per_status: int = field(default=0, metadata={
         "help": "Submissions per (problem, CodeNet status) judged for summary.json (sample tests vs generated); "
                 "0 = none.", "min": 0, "fix": "use 0 (no measurement) or a positive count"})
 
@@ -407,7 +407,7 @@ class EvaluateParams:
     batch_size: int = field(default=32, metadata={
         "help": "Sequences per generation batch (lower it if the GPU runs out of memory).", "min": 1,
         "fix": "use 1 or more"})
-    ranking_pairs_per_problem: int = field(default=8, metadata={
+    ranking_pairs_per_problem: int = field(default=4, metadata={
         "help": "Ranking accuracy (pipeline/evaluate/ranking.py) on every problem of `splits` (max_problems limits "
                 "generation only): at most this many (Accepted, not Accepted) pairs per problem, a seeded sample; "
                 "0 = every pair.", "min": 0, "fix": "use 0 (every pair) or a positive cap"})

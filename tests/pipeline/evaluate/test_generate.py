@@ -34,6 +34,21 @@ def test_batched_greedy_equals_one_at_a_time(policy):
     assert all(1 <= g.tokens <= PARAMS.max_new_tokens for g in batched)
 
 
+def test_greedy_rows_in_a_sampled_batch_equal_greedy_decoding(policy):
+    # generate_all puts greedy and sampled completions in one batch; the greedy rows must be exactly greedy.
+    model, tokenizer, _ = policy
+    texts = ["Short prompt.", "A much longer prompt with many more tokens in it than the first one has.",
+             "Short prompt."]
+    greedy = generate_batch(model, tokenizer, texts, PARAMS, sample=False, seed=0)
+    for seed in (0, 1, 2):
+        mixed = generate_batch(model, tokenizer, texts, PARAMS, sample=True, seed=seed,
+                               greedy_rows=[True, True, False])
+        assert mixed[:2] == greedy[:2]
+    sampled = [generate_batch(model, tokenizer, texts, PARAMS, sample=True, seed=seed, greedy_rows=[True, True, False])[2]
+               for seed in range(4)]
+    assert len({g.ids for g in sampled}) > 1  # the third row still samples
+
+
 def test_sampling_is_reproducible_for_a_seed(policy):
     model, tokenizer, _ = policy
     first = generate_batch(model, tokenizer, ["Hello"] * 4, PARAMS, sample=True, seed=5)
