@@ -42,7 +42,8 @@ def stage(tmp_path_factory):
     root = write_tree(base / "Project_CodeNet", {"p00001": subs, "p00002": [{"code": SUM}],
                                                       "p00003": [{"code": CRASHES_HERE}]}, html=HTML)
     ingest.run(params.IngestParams(codenet_root=str(root), workers=1), base / "ingest")
-    prm = params.TestsParams(candidates=12, max_tests=4, validators=3, min_validators=2, heldout_fraction=0)
+    prm = params.TestsParams(candidates=12, max_tests=4, validators=3, min_validators=2, heldout_fraction=0,
+                             measure_per_status=4, time_budget_s=600)
     summary = testgen.run(prm, params.ExecuteParams(workers=2), 1, base / "ingest", base / "tests")
     return base, summary
 
