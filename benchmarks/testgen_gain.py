@@ -121,7 +121,9 @@ def main() -> None:
         f"judge compares exactly; a crash or Compile Error is a program this Python cannot run: a Python 2 idiom "
         f"or 2to3 output, a module this environment lacks or that Python 3.11 removed).",
         f"- **Non-Accepted judged Accepted**: {m['false_accepted'][sample_cfg]:.1%} with the sample tests only, "
-        f"{m['false_accepted'][full_cfg]:.1%} with the generated tests added.",
+        f"{m['false_accepted'][full_cfg]:.1%} with the generated tests added; over the "
+        f"{m['wrong_judged_where_generated']} of them whose problem got generated tests: "
+        f"{m['false_accepted_where_generated'][sample_cfg]:.1%} -> {m['false_accepted_where_generated'][full_cfg]:.1%}.",
         f"- **Caught by generated tests** (pass every sample, fail a generated test): {n_caught} non-Accepted "
         f"programs, {tle} of them with Time Limit Exceeded ({tle / max(n_caught, 1):.0%}): "
         + "; ".join(f"{s}: {dict(v)}" for s, v in caught.items()) + ".",

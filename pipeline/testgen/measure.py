@@ -75,6 +75,10 @@ def measure(
     judge(subs, SOURCES, passed)
     judge([s for s in subs if passed[s["submission_id"]].get(GENERATED, False) is None], (GENERATED,), passed)
     accepted: dict[str, Counter] = {config_name(c): Counter() for c in CONFIGS}
+    # the same, over the problems that got generated tests (elsewhere the generated tests change nothing)
+    accepted_where_generated: dict[str, Counter] = {config_name(c): Counter() for c in CONFIGS}
+    judged_where_generated: Counter = Counter()
+    with_generated = {pid for pid, row in problems.items() if any(t["source"] == GENERATED for t in row["tests"])}
     heldout: dict[str, int] = dict.fromkeys(accepted, 0)
     judged, judged_heldout = Counter(), 0
     caught: dict[str, Counter] = defaultdict(Counter)  # status -> verdicts of samples-passing ones generated fail
@@ -92,19 +96,27 @@ def measure(
             accepted_sample_failures["special judge" if sub["problem_id"] in special_judges
                                      else first_sample_failure.get(sub["submission_id"], "unknown")] += 1
         judged[sub["status"]] += 1
+        generated_here = sub["problem_id"] in with_generated
+        judged_where_generated[sub["status"]] += generated_here
         is_heldout = sub["status"] == "Accepted" and sub["submission_id"] not in labeller_ids
         judged_heldout += is_heldout
         for config in CONFIGS:
             ok = all(results.get(s, True) for s in config)  # a source without tests accepts everything
             accepted[config_name(config)][sub["status"]] += ok
+            accepted_where_generated[config_name(config)][sub["status"]] += ok and generated_here
             heldout[config_name(config)] += ok and is_heldout
     wrong = sum(judged[s] for s in WRONG_STATUSES)
+    wrong_where_generated = sum(judged_where_generated[s] for s in WRONG_STATUSES)
     return {
         "judged": dict(sorted(judged.items())),
         "accepted_rate": {name: {s: accepted[name][s] / n for s, n in sorted(judged.items())} for name in accepted},
         # WA / RE / TLE submissions the judge accepts, pooled (the "false-Accepted rate")
         "false_accepted": {name: sum(accepted[name][s] for s in WRONG_STATUSES) / wrong if wrong else 0.0
                            for name in accepted},
+        "false_accepted_where_generated": {
+            name: sum(accepted_where_generated[name][s] for s in WRONG_STATUSES) / wrong_where_generated
+            if wrong_where_generated else 0.0 for name in accepted_where_generated},
+        "wrong_judged_where_generated": wrong_where_generated,
         "accepted_heldout_judged": judged_heldout,
         # submissions that pass every sample test but fail a generated one, by the verdict there
         "caught_by_generated": {status: dict(sorted(c.items())) for status, c in sorted(caught.items())},

@@ -90,6 +90,8 @@ def test_summary_measures_sample_only_against_generated_tests(stage):
     assert m["accepted_rate"]["derived+generated"]["Wrong Answer"] == 0.0
     assert m["accepted_rate"]["derived+statement+generated"]["Accepted"] == 0.8  # 4 of 5: the crash
     assert m["false_accepted"]["derived"] == 0.5 and m["false_accepted"]["derived+generated"] == 0.0
+    # both wrong programs are of p00001, which got generated tests
+    assert m["wrong_judged_where_generated"] == 2 and m["false_accepted_where_generated"] == m["false_accepted"]
     assert m["accepted_heldout_judged"] == 2  # p00002's and p00003's Accepted programs validated nothing
     # the generated tests keep every Accepted program that passes the samples; the one crashing here is counted
     assert m["accepted_passing_samples"] == 4 and m["accepted_kept_by_generated"] == 1.0
