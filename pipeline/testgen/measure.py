@@ -60,13 +60,10 @@ def measure(
                                      unit="program", mininterval=2):
             sources, verdicts = jobs[index][1], judgement.test_verdicts
             into[todo[index]["submission_id"]].update(source_results(sources, verdicts))
-            sample_failing = [v for s, v in zip(sources, verdicts) if s in SAMPLE_SOURCES and v not in PASSED
-                              and v != SKIPPED]
-            if sample_failing:
-                first_sample_failure[todo[index]["submission_id"]] = sample_failing[0]
-            failing = [v for s, v in zip(sources, verdicts) if s == GENERATED and v not in PASSED and v != SKIPPED]
-            if failing:
-                first_failure[todo[index]["submission_id"]] = failing[0]
+            for wanted, firsts in ((SAMPLE_SOURCES, first_sample_failure), ((GENERATED,), first_failure)):
+                failing = [v for s, v in zip(sources, verdicts) if s in wanted and v not in PASSED and v != SKIPPED]
+                if failing:
+                    firsts[todo[index]["submission_id"]] = failing[0]
 
     passed: dict[str, dict[str, bool | None]] = defaultdict(dict)
     first_failure: dict[str, str] = {}  # the verdict of the first generated test a submission fails
@@ -105,18 +102,18 @@ def measure(
             accepted[config_name(config)][sub["status"]] += ok
             accepted_where_generated[config_name(config)][sub["status"]] += ok and generated_here
             heldout[config_name(config)] += ok and is_heldout
-    wrong = sum(judged[s] for s in WRONG_STATUSES)
-    wrong_where_generated = sum(judged_where_generated[s] for s in WRONG_STATUSES)
+    def false_accepted(accepted_counts: dict[str, Counter], judged_counts: Counter) -> dict[str, float]:
+        # WA / RE / TLE submissions the judge accepts, pooled (the "false-Accepted rate")
+        wrong = sum(judged_counts[s] for s in WRONG_STATUSES)
+        return {name: sum(c[s] for s in WRONG_STATUSES) / wrong if wrong else 0.0
+                for name, c in accepted_counts.items()}
+
     return {
         "judged": dict(sorted(judged.items())),
         "accepted_rate": {name: {s: accepted[name][s] / n for s, n in sorted(judged.items())} for name in accepted},
-        # WA / RE / TLE submissions the judge accepts, pooled (the "false-Accepted rate")
-        "false_accepted": {name: sum(accepted[name][s] for s in WRONG_STATUSES) / wrong if wrong else 0.0
-                           for name in accepted},
-        "false_accepted_where_generated": {
-            name: sum(accepted_where_generated[name][s] for s in WRONG_STATUSES) / wrong_where_generated
-            if wrong_where_generated else 0.0 for name in accepted_where_generated},
-        "wrong_judged_where_generated": wrong_where_generated,
+        "false_accepted": false_accepted(accepted, judged),
+        "false_accepted_where_generated": false_accepted(accepted_where_generated, judged_where_generated),
+        "wrong_judged_where_generated": sum(judged_where_generated[s] for s in WRONG_STATUSES),
         "accepted_heldout_judged": judged_heldout,
         # submissions that pass every sample test but fail a generated one, by the verdict there
         "caught_by_generated": {status: dict(sorted(c.items())) for status, c in sorted(caught.items())},
