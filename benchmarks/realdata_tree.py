@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import logging
 import random
@@ -40,7 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from pipeline import codenet  # noqa: E402
 from pipeline.atomic import atomic_dir  # noqa: E402
-from pipeline.judging import limits_for, tolerance_for  # noqa: E402
+from pipeline.judging import problem_judging  # noqa: E402
 from pipeline.params import ExecuteParams, load  # noqa: E402
 
 REALDATA = REPO.parent / "shared" / "realdata"
@@ -101,10 +102,11 @@ def collect(realdata: Path) -> tuple[dict[str, dict], dict[str, dict]]:
 
 
 def rejudge(subs: list[dict], problems: dict[str, dict], realdata: Path, workers: int) -> dict[str, str]:
-    """submission_id -> the judge's verdict on the statement's sample tests ("Accepted" when it passes them)."""
-    from sandbox import Job, Sandbox
+    """submission_id -> the judge's verdict on the statement's sample tests ("Accepted" when it passes them),
+    by the execute stage's rules (pipeline.judging: limits, the statement's tolerance, the judge's whitespace)."""
+    from sandbox import Sandbox
 
-    exe = load(ExecuteParams)
+    exe = dataclasses.replace(load(ExecuteParams), test_sources=("statement",))
     jobs, ids = [], []
     for s in subs:
         pid = s["problem_id"]
@@ -113,9 +115,11 @@ def rejudge(subs: list[dict], problems: dict[str, dict], realdata: Path, workers
                          if html.is_file() else ("", []))
         if not samples:
             continue
-        row = problems.get(pid, {})
-        limits = limits_for(exe, _int(row.get("time_limit")), _int(row.get("memory_limit")))
-        jobs.append(Job(code=s["code"], tests=tuple(samples), limits=limits, tolerance=tolerance_for(exe, {"problem_id": pid, "statement": text})))
+        meta = problems.get(pid, {})
+        row = {"problem_id": pid, "statement": text, "dataset": meta.get("dataset"),
+               "time_limit_ms": _int(meta.get("time_limit")), "memory_limit_kb": _int(meta.get("memory_limit")),
+               "tests": [{"input": i, "output": o, "source": "statement"} for i, o in samples]}
+        jobs.append(problem_judging(row, exe).job(s["code"]))
         ids.append(s["submission_id"])
     verdicts = {}
     start = time.time()
