@@ -20,7 +20,7 @@ from pipeline.testgen.constraints import (
     INPUT_HEADINGS, Fact, Ref, evaluate, normalise, number, section,
 )
 
-_VDOTS = {":", "\\vdots", "⋮", ".", "︙", "..."}
+_VDOTS = {":", "\\vdots", "⋮", ".", "︙", "...", ".."}
 _NAME_FULL = re.compile(r"([A-Za-z][A-Za-z0-9']*?)(?:_(\{[^{}]*\}|[A-Za-z0-9]+))?")
 
 
@@ -100,12 +100,13 @@ def _count_expr(last: Name, first: Name) -> str | None:
     end, start = last.sub[-1], first.sub[-1]
     if start == "1":
         return end
-    if start == "0":
-        return f"({end})+1"
+    if start.isdigit():  # A_0 ... A_N: N+1 elements; A_2 ... A_N: N-1
+        return f"({end})-{int(start) - 1}" if int(start) > 1 else f"({end})+1"
     return None
 
 
 def _line(tokens: list[str]) -> Line | None:
+    tokens = ["..." if t == ".." else t for t in tokens]  # p_1 p_2 .. p_N
     if "..." not in tokens:
         if len(tokens) == 1 and len(re.findall(_NAME_FULL.pattern, tokens[0])) > 1 and "_" in tokens[0]:
             return None  # c_{1,1}c_{1,2} without dots: not read
@@ -113,6 +114,8 @@ def _line(tokens: list[str]) -> Line | None:
         return Line(names) if None not in names else None
     k = tokens.index("...")
     before, after = tokens[:k], tokens[k + 1:]
+    if len(after) == 2 and (a := _name(after[0])) and (b := _name(after[1])) and a.base == b.base:
+        after = after[1:]  # A_1 A_2 ... A_{N-1} A_N: the last two shown
     if len(after) != 1:
         return None
     glued = re.findall(r"[A-Za-z][A-Za-z0-9']*?_(?:\{[^{}]*\}|[A-Za-z0-9]+)", "".join(before))
@@ -143,9 +146,10 @@ def parse_format(statement: str) -> Template | None:
     text = section(statement, INPUT_HEADINGS)
     if text is None:
         return None
-    lines = _format_lines(text)
-    if not lines:
+    shown = _format_lines(text)
+    if not shown:
         return None
+    lines = _canonical(shown)
     entries: list = []
     k = 0
     while k < len(lines):
@@ -183,7 +187,34 @@ def parse_format(statement: str) -> Template | None:
             return None
         entries.append(line)
         k += 1
-    return Template(entries, lines)
+    return Template(entries, shown)
+
+
+def _canonical(lines: list[str]) -> list[str]:
+    """Format lines in the one shape the parser reads: a run of vertical-dot lines (`.` / `.` / `.`, or
+    `:  :  :` under a row of three) is one `:`, and a second row shown before the dots (`h_1` / `h_2` / `:` /
+    `h_N`) is left out: the block's unit is its first row."""
+    out: list[str] = []
+    for line in lines:
+        tokens = line.split()
+        if all(t in _VDOTS for t in tokens):
+            if out and out[-1] == ":":
+                continue
+            if len(out) >= 2 and _second_row(out[-2], out[-1]):
+                out.pop()
+            out.append(":")
+        else:
+            out.append(line)
+    return out
+
+
+def _second_row(first: str, second: str) -> bool:
+    """Whether `second` is `first` with its leading index 1 made 2 (`A_1 B_1` / `A_2 B_2`)."""
+    a, b = [_name(t) for t in first.split()], [_name(t) for t in second.split()]
+    if len(a) != len(b) or None in a or None in b or not a:
+        return False
+    return all(x.base == y.base and x.sub and x.sub[0] == "1" and y.sub == ("2",) + x.sub[1:]
+               for x, y in zip(a, b))
 
 
 # ------------------------------------------------------------------------------------------------ alignment

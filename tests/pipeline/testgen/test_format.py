@@ -39,6 +39,21 @@ def test_rows_of_strings_and_a_zero_based_vector():
     assert names("N\nA_0 A_1 ... A_N", "2\n0 1 2\n")[(1, 2)] == "A_2"
 
 
+def test_formats_as_real_statements_write_them():
+    # real AtCoder notations: a second row shown before the dots, dots over three lines, the last two elements
+    # shown, a vector starting at index 2, two dots
+    assert names("N K\nh_1\nh_2\n:\nh_N", "3 2\n5\n6\n7\n")[(3, 0)] == "h_3"
+    got = names("N\nA_1 B_1\nA_2 B_2\n:  :\nA_N B_N", "2\n1 2\n3 4\n")
+    assert got[(2, 0)] == "A_2" and got[(2, 1)] == "B_2"
+    assert names("N M\na_1\na_2\n .\n .\n .\na_M", "5 2\n1\n3\n")[(2, 0)] == "a_2"
+    assert names("N\nW_1 W_2 ... W_{N-1} W_N", "3\n1 2 3\n")[(1, 2)] == "W_3"
+    assert names("N\nA_2 ... A_N", "3\n1 1\n") == {(0, 0): "N", (1, 0): "A_2", (1, 1): "A_3"}
+    assert names("N\nA_2 ... A_N", "3\n1 1 1\n") is None
+    assert names("N\np_1 p_2 .. p_N", "2\n2 1\n")[(1, 1)] == "p_2"
+    # a second row that is not the first one's shape is not taken for it
+    assert input_format.parse_format(statement("N\nA_1 B_1\nA_3 B_3\n:\nA_N B_N")) is None
+
+
 def test_a_prose_input_section_has_no_format():
     assert input_format.parse_format("## Input\n\nThe input consists of several datasets. Each has two integers.\n") is None
 
