@@ -61,6 +61,30 @@ def statement_parse_rate(folder: Path) -> str:
             f"in {complete} of {sections} sections.")
 
 
+def kept_inputs_in_spec(tests_dir: Path) -> tuple[int, int, list[str]]:
+    """(generated tests checked, of them outside a parsed fact, the problems of those): every kept input of a
+    problem whose format fits its samples, aligned and checked against the facts the draw used."""
+    from pipeline import tables
+    from pipeline.testgen import draw
+    from pipeline.testgen import format as input_format
+    from pipeline.testgen.layout import split_input
+
+    checked, bad, where = 0, 0, []
+    for row in tables.read_table(tests_dir / "problems.parquet", tables.PROBLEMS).to_pylist():
+        generated = [t["input"] for t in row["tests"] if t["source"] == "generated"]
+        own = [t["input"] for t in row["tests"] if t["source"] != "generated"]
+        sp = draw.spec(row.get("statement") or "", own)
+        if not generated or not sp.fits:
+            continue
+        for text in generated:
+            checked += 1
+            aligned = input_format.align(sp.template, split_input(text))
+            if aligned is None or input_format.check(sp.facts, aligned):
+                bad += 1
+                where.append(row["problem_id"])
+    return checked, bad, sorted(set(where))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--codenet-root", default=None, help="CodeNet tree [default: params.yaml ingest.codenet_root]")
@@ -94,6 +118,7 @@ def main() -> None:
     tle = sum(c.get("Time Limit Exceeded", 0) for c in caught.values())
     c = t["constraints"]
     cross = summary["cross_check"]
+    in_spec_checked, out_of_spec, out_of_spec_where = kept_inputs_in_spec(SCRATCH / f"tests-{seed}")
     load = os.getloadavg()[0]
     lines = [
         SECTION, "",
@@ -132,6 +157,8 @@ def main() -> None:
         f"of {t['candidates']} candidates (by regime {t['kept_by_regime']}; {t['duplicate']} duplicates, "
         f"{t['out_of_spec']} out of spec, {t['too_large']} too large dropped before validation; {t['validated']} "
         f"validated, rejected: {rejected}; {t['not_validated']} not validated once max_tests were kept).",
+        f"- Kept inputs checked again against the parsed facts (problems whose format fits the samples): "
+        f"{out_of_spec} of {in_spec_checked} outside a fact" + (f" ({out_of_spec_where})" if out_of_spec else "") + ".",
         f"- Cross-check: {len(cross['pass_rate'])} problems had held-out Accepted programs judged on their kept "
         f"tests; pass rate below 1.0 (generated tests removed): {cross['failed_problems'] or 'none'}.",
         f"- Constraints of these problems: {c['sections']} sections, {c['lines_parsed']} of {c['lines']} lines "

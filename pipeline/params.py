@@ -260,13 +260,27 @@ class TestsParams:
     max_tests: int = field(default=8, metadata={
         "help": "Keep at most this many generated tests per problem; validation stops once this many are kept.",
         "min": 1, "fix": "use 1 or more"})
+    max_same_output: int = field(default=4, metadata={
+        "help": "Rare answers first: a valid test whose expected output is already that of this many kept tests is "
+                "set aside while candidates remain, and fills the slots left at the end (a yes/no problem's "
+                "boundary cases sit on the rarer answer).", "min": 1, "fix": "use 1 or more"})
+    max_rejected: int = field(default=8, metadata={
+        "help": "Stop validating a problem's candidates once this many were rejected: the draw then misses a "
+                "constraint the parser did not read (a tree, a connected graph), and more candidates only cost "
+                "time.", "min": 1, "fix": "use 1 or more"})
     validators: int = field(default=32, metadata={
         "help": "Validators: up to this many distinct Accepted Python 3 submissions of the problem that pass its "
                 "sample tests, chosen for diversity of their normalised code. A generated test is kept only when "
                 "every one of them finishes within the limits and prints the same output under the judge's "
                 "comparison.", "min": 1, "fix": "use 1 or more"})
     min_validators: int = field(default=2, metadata={
-        "help": "A problem with fewer validators than this gets no generated tests (one program cannot disagree).",
+        "help": "A problem with fewer validators than this gets no generated tests (one program cannot disagree, "
+                "so it cannot show that an input drawn past what the parser read is in spec).",
+        "min": 1, "fix": "use 1 or more"})
+    min_validators_specified: int = field(default=1, metadata={
+        "help": "The same minimum for a problem whose statement specifies its whole input: the format fits the "
+                "samples, every Constraints line was parsed and every variable is bounded by a fact. Its inputs "
+                "are in spec by construction; an Accepted program's output on them is right.",
         "min": 1, "fix": "use 1 or more"})
     heldout_fraction: float = field(default=0.25, metadata={
         "help": "Fraction of the distinct Accepted submissions held out of validation (seeded) and judged on the "
@@ -289,17 +303,24 @@ class TestsParams:
     max_input_bytes: int = field(default=2_500_000, metadata={
         "help": "Candidates longer than this are scaled down (maximum-size inputs) or dropped.", "min": 1,
         "fix": "use 1 or more"})
+    small_input_bytes: int = field(default=20_000, metadata={
+        "help": "Candidates other than the maximum-size ones are scaled down to at most this many bytes: cheap to "
+                "draw and validate, so every problem gets them whatever its sizes (the maximum-size inputs are the "
+                "ones that catch slow programs).", "min": 1, "fix": "use 1 or more bytes, e.g. 20000"})
     time_budget_s: float = field(default=10.0, metadata={
-        "help": "Wall-clock seconds of validation per problem; candidates left when it runs out are reported, not "
-                "validated.", "min_exclusive": 0, "fix": "use a positive number of seconds"})
+        "help": "Wall-clock seconds of validation per problem for candidates over small_input_bytes; those left when "
+                "it runs out are reported, not validated. Smaller candidates are always validated, so what is kept "
+                "of them does not depend on the machine's speed.", "min_exclusive": 0,
+        "fix": "use a positive number of seconds"})
     measure_per_status: int = field(default=0, metadata={
         "help": "Submissions per (problem, CodeNet status) judged for summary.json (sample tests vs generated); "
                 "0 = none.", "min": 0, "fix": "use 0 (no measurement) or a positive count"})
 
     def __post_init__(self):
         check_fields(self, "tests")
-        if self.min_validators > self.validators:
-            fail("tests", "min_validators", self.min_validators, f"use at most validators = {self.validators}")
+        for key in ("min_validators", "min_validators_specified"):
+            if getattr(self, key) > self.validators:
+                fail("tests", key, getattr(self, key), f"use at most validators = {self.validators}")
 
 
 @dataclasses.dataclass(frozen=True)

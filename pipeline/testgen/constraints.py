@@ -493,10 +493,14 @@ def parse_constraints(statement: str) -> Parsed:
 # ------------------------------------------------------------------------------------------------ checking
 
 
+MAX_INT_DIGITS = 4000
+
+
 def number(token: str) -> int | float | None:
-    """An int for integer tokens (exact, 10^18 included), a float for reals, None for anything else."""
+    """An int for integer tokens (exact, 10^18 included), a float for reals, None for anything else: a digit
+    string too long for Python's int() (over sys.get_int_max_str_digits(), 4300) is a string of digits."""
     if re.fullmatch(r"[+-]?\d+", token):
-        return int(token)
+        return int(token) if len(token) <= MAX_INT_DIGITS else None
     try:
         value = float(token)
     except ValueError:

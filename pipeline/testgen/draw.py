@@ -5,9 +5,9 @@ spec(): the statement's format (format.py) aligned with every sample input, and 
 (TemplateDraw): each variable within its parsed range / length / alphabet / choices, evaluated in input order
 (`A_i <= N` uses the N just drawn); a variable without a parsed fact keeps what the samples show (numbers in the
 range seen, strings over the characters seen, unconstrained strings as seen). Sizes (the variables that count
-elements, rows or characters) follow the candidate's regime: the first candidates are maximum-size inputs
-(every size at its upper bound: values random, then all at their maximum), then a minimum one, then random
-sizes with random, edge or small values. Every candidate is aligned again and checked against every fact; one
+elements, rows or characters) follow the candidate's regime: the first candidate is the maximum-size input
+(every size at its upper bound, values random: up to max_input_bytes), then every value at its maximum, then a
+minimum one, then random sizes with random, edge or small values (all these scaled to small_input_bytes). Every candidate is aligned again and checked against every fact; one
 that breaks a fact is redrawn (a few times) and else dropped as out of spec, so no kept input breaks a parsed
 fact. Without a format that fits, the samples' layout is mutated (mutate.py) within the ranges they show.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import random
 import re
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -29,10 +28,12 @@ from pipeline.testgen.mutate import mutate_candidates
 
 # Regimes of the candidates in order: maximum size first (so they are validated even when time runs short).
 LEAD_REGIMES = ("max", "max_values", "min")
+MAX_REGIMES = ("max",)  # the regimes allowed max_input_bytes; the rest are cut to small_input_bytes
 CYCLE_REGIMES = ("random", "edge", "small", "random")
 REDRAWS = 8  # a candidate that breaks a fact (a relation drawn out of order) is redrawn this many times
 LARGE_REDRAWS = 1  # ... and one over LARGE bytes only once (a pure-Python draw of 10^5 tokens takes seconds)
 LARGE = 100_000
+SIZE_SAMPLE = 2000  # rows (or elements) drawn before the size of the whole is extrapolated
 SCALE_STEPS = 12  # a maximum-size input over max_input_bytes is scaled down this many times at most
 
 
@@ -52,6 +53,12 @@ class Spec:
     @property
     def fits(self) -> bool:
         return self.template is not None and bool(self.samples)
+
+    @property
+    def complete(self) -> bool:
+        """Whether the statement specifies the whole input: a format that fits, every constraint line parsed,
+        every variable bounded by a fact."""
+        return self.fits and not self.constraints.not_parsed and not self.unconstrained()
 
     def report(self) -> dict:
         return {
@@ -117,6 +124,18 @@ def _sizes(template: input_format.Template) -> set[str]:
     return out
 
 
+def _length_bounds(facts: list[constraints.Fact]) -> set[str]:
+    """Bases a string's length is bounded by (|S| = N): they size something too."""
+    out = set()
+    for f in facts:
+        if f.kind == "length":
+            for expr in (f.lo, f.hi):
+                parsed = constraints.to_python(expr) if expr else None
+                if parsed:
+                    out |= {r.base for r in parsed[1]}
+    return out
+
+
 class TooLarge(Exception):
     """A candidate would exceed max_input_bytes: `estimate` is its size had it been rendered (bytes)."""
 
@@ -134,7 +153,9 @@ class TemplateDraw:
         self.sp, self.rng, self.regime, self.scale, self.max_bytes = sp, rng, regime, scale, max_bytes
         self.bytes = 0
         self._generic: dict[str, tuple[list, list]] = {}
-        self.sizes = _sizes(sp.template)
+        self._neq: dict[str, list[constraints.Ref]] = {}
+        self.attempt = 0  # redraws of the current token
+        self.sizes = _sizes(sp.template) | _length_bounds(sp.facts)
         self.out = input_format.Aligned()
         self.groups: dict[tuple[str, str], set] = defaultdict(set)
 
@@ -145,10 +166,13 @@ class TemplateDraw:
                 lines.append(self._line(entry, None, len(lines)))
                 continue
             count = input_format._count(entry.count, self.out) or 0
-            self._budget(count * 2 * len(entry.unit))
+            self._ahead(count * 2 * len(entry.unit))
+            start = self.bytes
             for row in range(1, count + 1):
                 for line in entry.unit:
                     lines.append(self._line(line, row, len(lines)))
+                if row == SIZE_SAMPLE or self.bytes > self.max_bytes:  # the rows so far say how large all would be
+                    self._extrapolate(start, row, count)
         self._sort(lines)
         return render(lines)
 
@@ -159,32 +183,47 @@ class TemplateDraw:
             token = self._token(ref)
             input_format._bind(self.out, (lno, j), ref, token)
             tokens.append(token)
+            self.bytes += len(token) + 1
         if line.vector is None:
             return tokens
         count = input_format._count(line.count, self.out) or 0
-        self._budget(count * (1 if line.string else 2))
+        self._ahead(count * (1 if line.string else 2))
         prefix = [str(row) if row is not None and p == "1" else p for p in line.index]
         if line.string:
             ref = constraints.Ref(line.vector, ",".join(prefix) or None)
             token = self._string(ref, self._facts(ref), fixed=count)
             input_format._bind(self.out, (lno, len(tokens)), ref, token)
+            self.bytes += len(token) + 1
             return tokens + [token]
         perm = next((f for f in self.sp.facts if f.kind == "permutation" and f.ref and f.ref.base == line.vector), None)
         values = list(range(int(perm.lo or 1), int(perm.lo or 1) + count)) if perm else None
         if values:
             self.rng.shuffle(values)
+        start = self.bytes
         for e in range(count):
             ref = constraints.Ref(line.vector, ",".join(prefix + [str(e + line.start)]))
             token = str(values[e]) if values else self._token(ref)
             input_format._bind(self.out, (lno, len(tokens)), ref, token)
             tokens.append(token)
+            self.bytes += len(token) + 1
+            if e + 1 == SIZE_SAMPLE or self.bytes > self.max_bytes:
+                self._extrapolate(start, e + 1, count)
         return tokens
 
-    def _budget(self, more: int) -> None:
-        """Raise TooLarge when `more` bytes (a lower estimate) would take the input past max_bytes."""
-        self.bytes += more
-        if self.bytes > self.max_bytes:
-            raise TooLarge(self.bytes)
+    def _extrapolate(self, start: int, done: int, count: int) -> None:
+        """Raise TooLarge when `count` rows (or elements) would pass max_bytes, judged from the `done` drawn since
+        self.bytes was `start`: a too-large draw stops after a sample of its rows, not at max_bytes, and the size
+        it reports makes the next scale about right."""
+        estimate = start + (self.bytes - start) * count / done
+        if estimate > self.max_bytes:
+            raise TooLarge(estimate)
+
+    def _ahead(self, more: int) -> None:
+        """Raise TooLarge when `more` bytes still to draw (a lower estimate) would take the input past max_bytes.
+        self.bytes counts what was drawn; a draw that passes max_bytes midway raises with the size its rows so far
+        extrapolate to, so that the next scale is about right."""
+        if self.bytes + more > self.max_bytes:
+            raise TooLarge(self.bytes + more)
 
     # -- one token
     def _facts(self, ref: constraints.Ref) -> list[constraints.Fact]:
@@ -199,17 +238,28 @@ class TemplateDraw:
     def _token(self, ref: constraints.Ref) -> str:
         facts = self._facts(ref)
         stat = self.sp.stats.get(ref.base, {"numbers": [], "strings": [], "decimals": 0, "all_int": True})
-        stringy = bool(stat["strings"]) or any(f.kind in ("length", "alphabet", "choices") and f.ref for f in facts
-                                               ) and not stat["numbers"]
+        kinds = {f.kind for f in facts if f.ref}
+        # a length fact makes a string even of digits ("S is a string of length 1 to 100", samples 1214, 3)
+        stringy = (bool(stat["strings"]) or "length" in kinds and "range" not in kinds
+                   or bool(kinds & {"alphabet", "choices"}) and not stat["numbers"])
         distinct = any(f.kind == "distinct" and f.ref is not None for f in facts)
         group = (ref.base, ref.sub.rsplit(",", 1)[0] if ref.sub and "," in ref.sub else "")
+        partners = [self.out.tokens[p] for p in self._unequal(ref) if p in self.out.tokens]
         token = ""
-        for _ in range(30 if distinct else 1):
+        for self.attempt in range(30 if distinct or partners else 1):
             token = self._string(ref, facts) if stringy else self._number(ref, facts, stat)
-            if not distinct or token not in self.groups[group]:
+            if (not distinct or token not in self.groups[group]) and token not in partners:
                 break
         self.groups[group].add(token)
         return token
+
+    def _unequal(self, ref: constraints.Ref) -> list[constraints.Ref]:
+        """The tokens this one must differ from ("u_i != v_i": drawing v_i, the u_i of its row), as check() pairs
+        them."""
+        if ref.base not in self._neq:
+            self._neq[ref.base] = [other for f in self.sp.facts if f.kind == "neq" and f.ref and f.other
+                                   for mine, other in ((f.ref, f.other), (f.other, f.ref)) if mine.base == ref.base]
+        return [constraints.Ref(o.base, ref.sub if o.sub is None else o.sub) for o in self._neq[ref.base]]
 
     def _bounds(self, ref: constraints.Ref, facts: list[constraints.Fact], kinds: tuple[str, ...], is_int: bool) -> tuple:
         env = input_format._env(self.out, ref)
@@ -259,9 +309,9 @@ class TemplateDraw:
         if ref.base in self.sizes:
             x = self._size_of(int(lo), int(self._scaled(lo, hi))) if is_int else rng.uniform(lo, hi)
         elif self.regime == "max_values":
-            x = hi
+            x = max(lo, hi - self.attempt)  # a redraw ("u_i != v_i") steps away from the edge
         elif self.regime == "min":
-            x = lo
+            x = min(hi, lo + self.attempt)
         elif self.regime == "edge":
             x = rng.choice([lo, hi, min(hi, lo + 1), max(lo, hi - 1)])
         elif self.regime == "small":
@@ -306,11 +356,14 @@ class TemplateDraw:
             if hi < lo:
                 return "a" * lo
             n = self._size_of(lo, self._scaled(lo, hi))
-            self._budget(n)
+            self._ahead(n)
         if self.regime == "max_values" or self.regime == "min":
             return (max(chars) if self.regime == "max_values" else min(chars)) * n
         if self.regime == "small":
-            chars = chars[:2]
+            chars = chars[:3]  # few letters: repeats and patterns (three: "RGB" problems need all three)
+        pieces = [t for t in seen if len(t) > 1 and set(t) <= set(chars)]
+        if self.regime == "random" and pieces and rng.random() < 0.5:
+            return _from_pieces(rng, pieces, n)
         return "".join(rng.choice(chars) for _ in range(n))
 
     def _sort(self, lines: list[list[str]]) -> None:
@@ -329,6 +382,20 @@ class TemplateDraw:
                     lines[lno][j] = v
 
 
+def _from_pieces(rng: random.Random, seen: list[str], n: int) -> str:
+    """n characters made of random pieces (1 to 4 characters) of the samples' strings: the substrings a problem
+    is about ("ABC" in "ZABCDBABCQ") come back far more often than from characters drawn one by one."""
+    out: list[str] = []
+    size = 0
+    while size < n:
+        s = rng.choice(seen)
+        start = rng.randrange(len(s))
+        piece = s[start: start + rng.randint(1, 4)]
+        out.append(piece)
+        size += len(piece)
+    return "".join(out)[:n]
+
+
 def _log_uniform(rng: random.Random, lo: float, hi: float) -> int:
     """An int in [lo, hi], uniform in magnitude half the time (so that 1..2x10^5 gives small ones too)."""
     lo, hi = int(lo), int(hi)
@@ -344,8 +411,10 @@ def regime(k: int) -> str:
 def candidates(sp: Spec, existing: list[str], prm: params.TestsParams, seed: int, problem_id: str
                ) -> tuple[list[tuple[str, str]], Counter]:
     """Up to prm.candidates new distinct inputs as (regime, text), and counts of those dropped ("duplicate",
-    "too_large", "out_of_spec", "not_drawn" once time_budget_s of drawing is spent). Candidate k uses an RNG
-    seeded by (seed, problem, k)."""
+    "too_large", "out_of_spec"). Candidate k uses an RNG seeded by (seed, problem, k), and nothing depends on the
+    clock: the same seed draws the same inputs on any machine. Only the maximum-size candidate may use
+    max_input_bytes; the others (max_values too: every value at its maximum) are scaled to small_input_bytes (a
+    pure-Python draw of 10^5 tokens takes seconds)."""
     dropped: Counter = Counter()
     if not sp.fits:
         if sp.model is None:
@@ -354,23 +423,21 @@ def candidates(sp: Spec, existing: list[str], prm: params.TestsParams, seed: int
         return [("mutation", t) for t in texts], dropped
     seen = {render(split_input(t)) for t in existing}
     kept = []
-    start = time.monotonic()
     for k in range(prm.candidates):
-        if time.monotonic() - start > prm.time_budget_s:
-            dropped["not_drawn"] += prm.candidates - k  # the draw's share of the time budget is spent
-            break
         rng, reg, scale, text = random.Random(f"{seed}:{problem_id}:{k}"), regime(k), 1.0, None
-        redraws = 0
+        limit = prm.max_input_bytes if reg in MAX_REGIMES else min(prm.max_input_bytes, prm.small_input_bytes)
+        redraws, why = 0, "too_large"
         for _ in range(REDRAWS + SCALE_STEPS):
             try:
-                text = TemplateDraw(sp, rng, reg, scale, prm.max_input_bytes).render()
+                text = TemplateDraw(sp, rng, reg, scale, limit).render()
                 size = len(text.encode())
             except TooLarge as exc:
                 size = exc.estimate
-            if size > prm.max_input_bytes:
-                scale *= 0.9 * prm.max_input_bytes / size
-                text = None
+            if size > limit:
+                scale *= 0.9 * limit / size
+                text, why = None, "too_large"
                 continue
+            why = "out_of_spec"
             aligned = input_format.align(sp.template, split_input(text))
             if aligned is not None and not input_format.check(sp.facts, aligned):
                 break
@@ -379,7 +446,7 @@ def candidates(sp: Spec, existing: list[str], prm: params.TestsParams, seed: int
             if redraws > (LARGE_REDRAWS if size > LARGE else REDRAWS):
                 break
         if text is None:
-            dropped["out_of_spec" if scale == 1.0 else "too_large"] += 1
+            dropped[why] += 1
         elif text in seen:
             dropped["duplicate"] += 1
         else:

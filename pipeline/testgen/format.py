@@ -357,7 +357,9 @@ def check(facts: list[Fact], aligned: Aligned) -> list[str]:
     """The facts an aligned input violates, described (empty: it satisfies every fact that can be evaluated)."""
     bad: list[str] = []
     groups: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    by_base: dict[str, list[tuple[Ref, str]]] = {}  # a fact about A reads A's tokens only
     for ref, token in aligned.tokens.items():
+        by_base.setdefault(ref.base, []).append((ref, token))
         if ref.sub is not None and ref.base != "len":
             *head, last = ref.sub.split(",")
             if last.isdigit():
@@ -379,7 +381,7 @@ def check(facts: list[Fact], aligned: Aligned) -> list[str]:
                         range(int(fact.lo or 1), int(fact.lo or 1) + len(values))):
                     bad.append(fact.describe())
             continue
-        for ref, token in aligned.tokens.items():
+        for ref, token in aligned.tokens.items() if fact.ref is None else by_base.get(fact.ref.base, ()):
             if not _applies(fact, ref, aligned) or ref.base == "len":
                 continue
             value = number(token)
@@ -435,4 +437,27 @@ def resolve(facts: list[Fact], samples: list[Aligned]) -> tuple[list[Fact], list
         if any(check([f], a) for a in samples):
             out.remove(f)
             dropped.append(f.describe())
-    return out, dropped
+    return out + _lengths_from_samples(samples, stringy | {f.ref.base for f in out if f.kind == "length" and f.ref}), dropped
+
+
+def _lengths_from_samples(samples: list[Aligned], strings: set[str]) -> list[Fact]:
+    """|S| = N for a scalar string S and an integer scalar N before it when every sample shows it (AtCoder
+    says "a string S of length N" in the statement's prose, not its Constraints). Only ever narrows: an input
+    with |S| = N that keeps every other fact is in spec whatever the prose says. A one-character S is no
+    evidence (N = 1 by chance)."""
+    if not samples:
+        return []
+    first = samples[0]
+    position = {ref: pos for pos, ref in first.refs.items()}
+    scalars = [ref for ref in first.tokens if ref.sub is None]
+    out = []
+    for s in (r for r in scalars if r.base in strings):
+        if not any(len(a.tokens.get(s, "")) > 1 for a in samples):
+            continue
+        for n in scalars:
+            if n == s or position[n] > position[s] or not isinstance(first.values.get(n), int):
+                continue
+            if all(s in a.tokens and a.values.get(n) == len(a.tokens[s]) for a in samples):
+                out.append(Fact("length", s, n.base, n.base, line=f"|{s.base}| = {n.base} in every sample"))
+                break
+    return out

@@ -72,9 +72,10 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
         report["skipped"] = ("special judge: an Accepted program prints another answer on a sample"
                              if wrong else "special judge: the statement accepts several answers")
         return []
-    if len(validators) < prm.min_validators:
+    key = "min_validators_specified" if sp.complete else "min_validators"
+    if len(validators) < getattr(prm, key):
         report["skipped"] = (f"{len(validators)} distinct Accepted Python 3 programs pass the samples; "
-                             f"tests.min_validators = {prm.min_validators}")
+                             f"tests.{key} = {getattr(prm, key)}")
         return []
     candidates, dropped = draw.candidates(sp, [t["input"] for t in own], prm, seed, pid)
     tests, counts, stopped = validate_candidates(
@@ -82,7 +83,7 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
     )
     report.update(candidates=prm.candidates, duplicate=dropped["duplicate"], too_large=dropped["too_large"],
                   out_of_spec=dropped["out_of_spec"], kept=counts["kept"], surplus=counts["surplus"],
-                  not_validated=counts["not_validated"] + dropped["not_drawn"], stopped_by=stopped)
+                  not_validated=counts["not_validated"], stopped_by=stopped)
     report["validated"] = len(candidates) - counts["not_validated"]
     report["rejected"] = {r: counts[r] for r in REJECT_REASONS}
     report["kept_by_regime"] = {k[5:]: v for k, v in sorted(counts.items()) if k.startswith("kept_")}

@@ -31,6 +31,7 @@ GENERATED = "generated"
 SAMPLE_SOURCES = ("derived", "statement")
 SOURCES = SAMPLE_SOURCES + (GENERATED,)
 REJECT_REASONS = ("crash", "timeout", "memory", "slow", "disagreement", "sandbox_error")
+UNFINISHED = "unfinished"  # a large candidate whose validators were still running when time_budget_s ran out
 SCREEN_FACTOR = 2  # diversity is chosen among at most validators x this many programs
 _STATUS_REASON = {"Time Limit Exceeded": "timeout", "Memory Limit Exceeded": "memory", "Sandbox Error": "sandbox_error"}
 # Output sections that say several answers are right (the judge then is a special judge).
@@ -118,11 +119,14 @@ def agreed_output(outputs: list[bytes], judged: ProblemJudging) -> str | None:
 
 
 def validate_input(box: Sandbox, codes: list[str], text: str, judged: ProblemJudging,
-                   prm: params.TestsParams) -> tuple[str, str | None]:
+                   prm: params.TestsParams, deadline: float | None = None) -> tuple[str, str | None]:
     """("kept", expected output) or (rejection reason, None) for one candidate input; the validators run in
-    order and the first crash, limit or slow run rejects it without running the rest."""
+    order and the first crash, limit or slow run rejects it without running the rest. Past `deadline`
+    (time.monotonic()) the rest are not run: ("unfinished", None)."""
     outputs, limits = [], judged.limits
     for code in codes:
+        if deadline is not None and time.monotonic() > deadline:
+            return UNFINISHED, None
         result = box.run(code, text.encode(), limits)
         if result.status != "OK":
             return _STATUS_REASON.get(result.status, "crash"), None
@@ -136,31 +140,59 @@ def validate_input(box: Sandbox, codes: list[str], text: str, judged: ProblemJud
 def validate_candidates(box: Sandbox, codes: list[str], candidates: list[tuple[str, str]], judged: ProblemJudging,
                         prm: params.TestsParams, workers: int) -> tuple[list[dict], Counter, str | None]:
     """Validate (regime, input) candidates in order, `workers` at a time, until max_tests are kept or
-    time_budget_s is spent. Returns the kept tests ({input, output, source}), outcome counts (kept, surplus,
-    rejection reasons, not_validated, kept_<regime>) and what stopped validation early, if anything."""
-    tests, counts, stopped = [], Counter(), None
+    max_rejected are rejected (the draw then misses a constraint the parser did not read: a tree, a connected
+    graph; more candidates would only cost time). Once time_budget_s is spent, candidates over small_input_bytes
+    are no longer validated, nor finished (the small ones are cheap and always are, so which of them are kept
+    does not depend on the machine's speed).
+
+    Rare answers first: a valid test whose expected output already is that of max_same_output kept tests is set
+    aside while candidates remain (a yes/no problem's eighth "No" tells less than its first "Yes": boundary bugs
+    sit on the rare side), and set-aside tests fill the slots left at the end, in order. Returns the kept tests
+    ({input, output, source}), outcome counts (kept, surplus, rejection reasons, not_validated, kept_<regime>)
+    and what stopped validation early, if anything."""
+    kept, spare, counts, stopped = [], [], Counter(), None
+    same: Counter = Counter()
     start = time.monotonic()
+    todo = list(candidates)
+    deadline = start + prm.time_budget_s
+
+    def one(candidate: tuple[str, str]) -> tuple[str, str | None]:
+        small = len(candidate[1].encode()) <= prm.small_input_bytes
+        return validate_input(box, codes, candidate[1], judged, prm, None if small else deadline)
+
     with ThreadPoolExecutor(workers, thread_name_prefix="validate") as pool:
-        for first in range(0, len(candidates), workers):
-            if len(tests) >= prm.max_tests:
-                stopped = "max_tests"
-            elif time.monotonic() - start > prm.time_budget_s:
-                stopped = "time_budget"
-            if stopped:
-                counts["not_validated"] += len(candidates) - first
+        while todo:
+            if len(kept) >= prm.max_tests or sum(counts[r] for r in REJECT_REASONS) >= prm.max_rejected:
+                stopped = "max_tests" if len(kept) >= prm.max_tests else "max_rejected"
+                counts["not_validated"] += len(todo)
                 break
-            window = candidates[first: first + workers]
-            results = pool.map(lambda c: validate_input(box, codes, c[1], judged, prm), window)
-            for (regime, text), (outcome, expected) in zip(window, results):
-                if outcome != "kept":
+            if time.monotonic() > deadline:
+                small = [c for c in todo if len(c[1].encode()) <= prm.small_input_bytes]
+                if len(small) < len(todo):
+                    stopped = "time_budget"
+                    counts["not_validated"] += len(todo) - len(small)
+                    todo = small
+                    continue
+            window, todo = todo[:workers], todo[workers:]
+            for (regime, text), (outcome, expected) in zip(window, pool.map(one, window)):
+                if outcome == UNFINISHED:
+                    stopped = "time_budget"
+                    counts["not_validated"] += 1
+                elif outcome != "kept":
                     counts[outcome] += 1
                     counts[f"rejected_{regime}"] += 1
-                elif len(tests) < prm.max_tests:
-                    counts["kept"] += 1
-                    counts[f"kept_{regime}"] += 1
-                    tests.append({"input": text, "output": expected, "source": GENERATED})
+                elif len(kept) < prm.max_tests and same[expected] < prm.max_same_output:
+                    same[expected] += 1
+                    kept.append((regime, text, expected))
                 else:
-                    counts["surplus"] += 1
+                    spare.append((regime, text, expected))
+    room = max(0, prm.max_tests - len(kept))
+    counts["surplus"] += max(0, len(spare) - room)
+    tests = []
+    for regime, text, expected in kept + spare[:room]:
+        counts["kept"] += 1
+        counts[f"kept_{regime}"] += 1
+        tests.append({"input": text, "output": expected, "source": GENERATED})
     return tests, counts, stopped
 
 

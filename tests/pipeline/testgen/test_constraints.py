@@ -123,3 +123,10 @@ def test_superscripts_and_subscripts_survive_the_html_to_text_step():
 
 def test_a_statement_without_constraints_section():
     assert not constraints.parse_constraints("## Input\n\nN\n").has_section
+
+
+def test_a_digit_string_too_long_for_int_is_not_a_number():
+    # Python refuses int() of over 4300 digits; a 10^5-digit S drawn from "|S| <= 10^5" is a string of digits
+    assert constraints.number("9" * 4000) == int("9" * 4000)
+    assert constraints.number("9" * 30000) is None
+    assert constraints.number("-12") == -12 and constraints.number("2.5") == 2.5 and constraints.number("ab") is None

@@ -9,9 +9,7 @@ from pipeline.testgen import format as input_format
 from pipeline.testgen.layout import split_input
 
 # Maximum sizes scaled to 50 kB here: the draw is pure Python, and these tests are about facts, not sizes.
-# A time budget no loaded machine exhausts: these tests are about what is drawn, not how fast (the default 10 s
-# can cut the draw short on a busy CI machine, which makes the candidates depend on the machine's load).
-PRM = params.TestsParams(candidates=16, max_input_bytes=50_000, time_budget_s=600)
+PRM = params.TestsParams(candidates=16, max_input_bytes=50_000)
 
 
 def statement(fmt: str, constraints: str) -> str:
@@ -34,7 +32,10 @@ CASES = {
                 ["2\nAC\nWA\n"]),
     "sorted": (statement("N\nA_1 A_2 ... A_N", "1 \\leq N \\leq 50\n\n0 \\leq A_1 < A_2 < \\cdots < A_N \\leq 100"),
                ["3\n1 5 9\n"]),
-    "unconstrained": (statement("N\nS", "1 \\leq N \\leq 10"), ["3\nxyz\n"]),
+    "unconstrained": (statement("N\nS", "1 \\leq N \\leq 10"), ["3\nwxyz\n"]),
+    # "a string S of length N" is prose, not a constraint: the samples show it
+    "length_from_samples": (statement("N\nS", "3 \\leq N \\leq 50\n\nS consists of uppercase English letters."),
+                            ["10\nZABCDBABCQ\n", "5\nABCAB\n"]),
 }
 
 
@@ -60,13 +61,12 @@ def test_the_issues_digits_problem_draws_only_allowed_digits():
 
 
 def test_the_first_candidates_are_of_maximum_size():
-    # (a budget no loaded machine exhausts: this is about the order, not the time)
-    _, (candidates, _) = draw("vector", prm=params.TestsParams(candidates=3, time_budget_s=600))
+    _, (candidates, _) = draw("vector", prm=params.TestsParams(candidates=3))
     regime, text = candidates[0]
     lines = split_input(text)
     assert regime == "max" and int(lines[0][0]) == 200000 and len(lines[1]) == 200000
-    regime, text = candidates[1]
-    assert regime == "max_values" and set(split_input(text)[1]) == {"1000000000"}
+    regime, text = candidates[1]  # every value at its maximum, in a small input
+    assert regime == "max_values" and set(split_input(text)[1]) == {"1000000000"} and len(text) <= 20_000
     assert candidates[2][0] == "min" and split_input(candidates[2][1]) == [["1"], ["1"]]
 
 
@@ -81,7 +81,17 @@ def test_a_maximum_input_over_the_byte_limit_is_scaled_down_not_dropped():
 def test_a_variable_without_a_fact_keeps_what_the_samples_show():
     sp, (candidates, _) = draw("unconstrained")
     assert sp.unconstrained() == ["S"]
-    assert {split_input(t)[1][0] for _, t in candidates} == {"xyz"}
+    assert {split_input(t)[1][0] for _, t in candidates} == {"wxyz"}
+
+
+def test_a_length_every_sample_shows_is_kept():
+    sp, (candidates, _) = draw("length_from_samples")
+    assert "N <= len(S) <= N" in [f.describe() for f in sp.facts]
+    sizes = [(int(split_input(t)[0][0]), len(split_input(t)[1][0])) for _, t in candidates]
+    assert all(n == length for n, length in sizes) and sizes[0] == (50, 50)  # N sizes S: the first is maximal
+    # one sample where the two differ: no such fact
+    other = testgen_draw.spec(CASES["length_from_samples"][0], ["10\nZABCDBABCQ\n", "4\nABCAB\n"])
+    assert all(f.kind != "length" for f in other.facts)
 
 
 def test_candidates_are_a_function_of_the_seed():

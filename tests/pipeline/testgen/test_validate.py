@@ -68,6 +68,37 @@ def test_kept_tests_are_those_every_validator_agrees_on(box):
     assert report["kept"] + sum(report["rejected"].values()) == report["validated"]
 
 
+def test_validation_stops_after_max_rejected_rejections(box):
+    # a validator that crashes past a = 5 (a constraint the draw does not know): the rest is not run
+    codes = [SUM, "a, b = map(int, input().split())\nassert a <= 5\nprint(a + b)\n"]
+    judged = dataclasses.replace(JUDGED, tests=())
+    candidates = [("random", f"{a} 1\n") for a in range(6, 16)] + [("small", "1 1\n")]
+    prm = params.TestsParams(max_rejected=3)
+    tests, counts, stopped = validate.validate_candidates(box, codes, candidates, judged, prm, workers=1)
+    assert tests == [] and counts["crash"] == 3 and counts["not_validated"] == 8 and stopped == "max_rejected"
+
+
+def test_rare_answers_are_kept_before_a_fifth_copy_of_a_common_one(box):
+    # "Yes" when 7 divides a + b: the boundary cases are the rare answer
+    codes = ["a, b = map(int, input().split())\nprint('Yes' if (a + b) % 7 == 0 else 'No')\n"]
+    judged = dataclasses.replace(JUDGED, tests=())
+    candidates = [("random", f"1 {b}\n") for b in (1, 2, 3, 4)] + [("small", "3 4\n"), ("random", "1 7\n")]
+    prm = params.TestsParams(max_tests=4, max_same_output=2)
+    tests, counts, _ = validate.validate_candidates(box, codes, candidates, judged, prm, workers=2)
+    assert [t["input"] for t in tests] == ["1 1\n", "1 2\n", "3 4\n", "1 3\n"]  # then a set-aside "No" fills
+    assert counts["kept"] == 4 and counts["surplus"] == 2 and counts["kept_small"] == 1
+
+
+def test_one_validator_is_enough_only_where_the_statement_specifies_the_whole_input(box):
+    prm = params.TestsParams(candidates=6, validators=3, min_validators=2, min_validators_specified=1)
+    tests, report = stage.generate_problem_tests(box, problem(), accepted(SUM), prm, EXE, seed=5)
+    assert tests and report["skipped"] is None
+    unparsed = STATEMENT.replace("All values", "A + B is a prime number.\n\nAll values")
+    tests, report = stage.generate_problem_tests(box, problem(statement=unparsed), accepted(SUM), prm, EXE, seed=5)
+    assert not tests and "tests.min_validators = 2" in report["skipped"]
+    assert report["constraints"]["not_parsed"] == ["A + B is a prime number."]
+
+
 def test_crash_timeout_and_slowness_of_a_validator_reject_the_input(box):
     prm = params.TestsParams(validators=3, min_validators=2)
     assert validate.validate_input(box, [SUM, "print(1 / 0)\n"], "1 2\n", JUDGED, prm) == ("crash", None)
@@ -139,6 +170,18 @@ def test_validation_is_deterministic_for_a_seed(box):
     assert first == again and report_a == report_b
     assert len(first) == 6 and report_a["stopped_by"] == "max_tests"
     assert [t["input"] for t in other] != [t["input"] for t in first]
+
+
+def test_a_spent_time_budget_stops_only_the_large_candidates(box):
+    # a budget spent before the first window: the large candidate is reported, not run; the small ones are kept
+    # all the same, so what is kept of them does not depend on how fast the machine is
+    prm = params.TestsParams(max_tests=8, small_input_bytes=10, time_budget_s=1e-9)
+    judged = dataclasses.replace(JUDGED, tests=())
+    large = "1 " + "0" * 20 + "\n"
+    candidates = [("max", large), ("small", "1 2\n"), ("small", "3 4\n"), ("edge", "100 100\n")]
+    tests, counts, stopped = validate.validate_candidates(box, [SUM, SUM_LOOP], candidates, judged, prm, workers=2)
+    assert [t["input"] for t in tests] == ["1 2\n", "3 4\n", "100 100\n"]
+    assert counts["not_validated"] == 1 and stopped == "time_budget"
 
 
 def test_a_sample_wrong_answer_that_passes_the_samples_fails_a_generated_test(box, sample_ingest):
