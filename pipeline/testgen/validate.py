@@ -156,9 +156,11 @@ def validate_candidates(box: Sandbox, codes: list[str], candidates: list[tuple[s
     todo = list(candidates)
     deadline = start + prm.time_budget_s
 
+    def small(candidate: tuple[str, str]) -> bool:
+        return len(candidate[1].encode()) <= prm.small_input_bytes
+
     def one(candidate: tuple[str, str]) -> tuple[str, str | None]:
-        small = len(candidate[1].encode()) <= prm.small_input_bytes
-        return validate_input(box, codes, candidate[1], judged, prm, None if small else deadline)
+        return validate_input(box, codes, candidate[1], judged, prm, None if small(candidate) else deadline)
 
     with ThreadPoolExecutor(workers, thread_name_prefix="validate") as pool:
         while todo:
@@ -167,11 +169,11 @@ def validate_candidates(box: Sandbox, codes: list[str], candidates: list[tuple[s
                 counts["not_validated"] += len(todo)
                 break
             if time.monotonic() > deadline:
-                small = [c for c in todo if len(c[1].encode()) <= prm.small_input_bytes]
-                if len(small) < len(todo):
+                cheap = [c for c in todo if small(c)]
+                if len(cheap) < len(todo):
                     stopped = "time_budget"
-                    counts["not_validated"] += len(todo) - len(small)
-                    todo = small
+                    counts["not_validated"] += len(todo) - len(cheap)
+                    todo = cheap
                     continue
             window, todo = todo[:workers], todo[workers:]
             for (regime, text), (outcome, expected) in zip(window, pool.map(one, window)):
