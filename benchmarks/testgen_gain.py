@@ -130,8 +130,10 @@ def main() -> None:
         + (f" --statements {args.statements}" if args.statements else "")
         + (f" --seeds {' '.join(map(str, seeds))}" if args.seeds else "") + "` "
         f"(data: `{root}`; params.yaml `tests`: candidates {prm.candidates}, max_tests {prm.max_tests}, "
-        f"validators {prm.validators}, min_validators {prm.min_validators}, heldout_fraction "
-        f"{prm.heldout_fraction}, max_time_fraction {prm.max_time_fraction}, unparsed {prm.unparsed}; seed {seed}).",
+        f"max_same_output {prm.max_same_output}, max_rejected {prm.max_rejected}, validators {prm.validators}, "
+        f"min_validators {prm.min_validators}, min_validators_specified {prm.min_validators_specified}, "
+        f"heldout_fraction {prm.heldout_fraction}, max_time_fraction {prm.max_time_fraction}, unparsed "
+        f"{prm.unparsed}, small_input_bytes {prm.small_input_bytes}, time_budget_s {prm.time_budget_s}; seed {seed}).",
         "",
         "Fraction of submissions the judge calls Accepted, per status, by the tests it judges with "
         "(derived = CodeNet's sample test; statement = the statement's samples; generated = this stage):", "",
