@@ -428,7 +428,7 @@ class EvaluateParams:
     batch_size: int = field(default=32, metadata={
         "help": "Sequences per generation batch (lower it if the GPU runs out of memory).", "min": 1,
         "fix": "use 1 or more"})
-    ranking_pairs_per_problem: int = field(default=4, metadata={
+    ranking_pairs_per_problem: int = field(default=2, metadata={
         "help": "Ranking accuracy (pipeline/evaluate/ranking.py) on every problem of `splits` (max_problems limits "
                 "generation only): at most this many (Accepted, not Accepted) pairs per problem, a seeded sample; "
                 "0 = every pair.", "min": 0, "fix": "use 0 (every pair) or a positive cap"})
@@ -490,7 +490,7 @@ class TrainParams:
         "help": "Merge adapters into the saved model (a plain model for evaluation); false saves the adapter only."})
     epochs: int = field(default=1, metadata={
         "help": "Passes over the training rows; max_steps > 0 overrides it.", "min": 1, "fix": "use 1 or more"})
-    max_steps: int = field(default=4, metadata={
+    max_steps: int = field(default=3, metadata={
         "help": "> 0: stop after this many optimiser steps (overrides epochs).", "min": 0,
         "fix": "use 0 (off) or a positive count"})
     batch_size: int = field(default=4, metadata={

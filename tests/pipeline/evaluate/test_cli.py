@@ -15,7 +15,7 @@ REPO_PARAMS = REPO / "params.yaml"
 
 def test_evaluate_then_compare_from_the_command_line(tmp_path, tiny_model_dir, problems_path):
     params = yaml.safe_load(REPO_PARAMS.read_text())
-    params["evaluate"].update(n=1, k=[1], max_new_tokens=4, batch_size=2)
+    params["evaluate"].update(n=1, k=[1], max_new_tokens=4, batch_size=2, ranking_pairs_per_problem=4)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     metrics = tmp_path / "metrics" / "eval" / "base.json"
     rewards, submissions = write_ranking_inputs(tmp_path)

@@ -41,7 +41,8 @@ def inputs():
 
 
 def prm(**kw) -> EvaluateParams:
-    return dataclasses.replace(EvaluateParams(), **kw)
+    # a cap of 4 pairs per problem, whatever the default: the fixture's problem has 6 pairs, 5 of them distinct
+    return dataclasses.replace(EvaluateParams(ranking_pairs_per_problem=4), **kw)
 
 
 def brute_loglik(model, tokenizer, statement: str, code: str) -> tuple[float, int]:
@@ -141,7 +142,7 @@ def write_ranking_inputs(folder) -> tuple:
 
 
 def test_the_evaluate_stage_reports_ranking_in_metrics_and_comparison(tmp_path, tiny_model_dir, problems_path):
-    run_prm = EvaluateParams(n=1, k=(1,), max_new_tokens=4, batch_size=4)
+    run_prm = prm(n=1, k=(1,), max_new_tokens=4, batch_size=4)
     metrics_dir = tmp_path / "metrics"
     metrics, _ = stage.run(run_prm, ExecuteParams(workers=1), 7, tiny_model_dir, "base", problems_path,
                            tmp_path / "out", metrics_dir / "base.json", tmp_path / "plots",
