@@ -33,6 +33,9 @@ CASES = {
     "sorted": (statement("N\nA_1 A_2 ... A_N", "1 \\leq N \\leq 50\n\n0 \\leq A_1 < A_2 < \\cdots < A_N \\leq 100"),
                ["3\n1 5 9\n"]),
     "unconstrained": (statement("N\nS", "1 \\leq N \\leq 10"), ["3\nwxyz\n"]),
+    # u_i != v_i kept while drawing (small N: a pair drawn at random would often be equal)
+    "graph": (statement("N M\nu_1 v_1\n:\nu_M v_M", "2 \\leq N \\leq 3\n\n1 \\leq M \\leq 50\n\n"
+                        "1 \\leq u_i, v_i \\leq N\n\nu_i \\neq v_i"), ["3 2\n1 2\n2 3\n"]),
     # "a string S of length N" is prose, not a constraint: the samples show it
     "length_from_samples": (statement("N\nS", "3 \\leq N \\leq 50\n\nS consists of uppercase English letters."),
                             ["10\nZABCDBABCQ\n", "5\nABCAB\n"]),
@@ -82,6 +85,13 @@ def test_a_variable_without_a_fact_keeps_what_the_samples_show():
     sp, (candidates, _) = draw("unconstrained")
     assert sp.unconstrained() == ["S"]
     assert {split_input(t)[1][0] for _, t in candidates} == {"wxyz"}
+
+
+def test_unequal_pairs_are_drawn_unequal_even_at_maximum_size():
+    sp, (candidates, dropped) = draw("graph")
+    assert any(f.kind == "neq" for f in sp.facts)
+    assert not dropped["out_of_spec"] and [r for r, _ in candidates[:3]] == ["max", "max_values", "min"]
+    assert len(split_input(candidates[0][1])) == 51  # M = 50 rows, none with u = v
 
 
 def test_a_length_every_sample_shows_is_kept():
