@@ -7,8 +7,8 @@ spec(): the statement's format (format.py) aligned with every sample input, and 
 range seen, strings over the characters seen, unconstrained strings as seen). Sizes (the variables that count
 elements, rows or characters) follow the candidate's regime: the first candidate is the maximum-size input
 (every size at its upper bound, values random: up to max_input_bytes), then every value at its maximum, then a
-minimum one, then random sizes with random, edge or small values (all these scaled to small_input_bytes). Every candidate is aligned again and checked against every fact; one
-that breaks a fact is redrawn (a few times) and else dropped as out of spec, so no kept input breaks a parsed
+minimum one, then random sizes with random, edge or small values (all these scaled to small_input_bytes).
+Every candidate is aligned again and checked against every fact; one that breaks a fact is redrawn (a few times) and else dropped as out of spec, so no kept input breaks a parsed
 fact. Without a format that fits, the samples' layout is mutated (mutate.py) within the ranges they show.
 """
 from __future__ import annotations
@@ -110,29 +110,20 @@ def _stats(samples: list[input_format.Aligned]) -> dict:
     return dict(stats)
 
 
-def _sizes(template: input_format.Template) -> set[str]:
-    """Bases of the variables that size something: element and row counts."""
-    out = set()
+def _sizes(template: input_format.Template, facts: list[constraints.Fact]) -> set[str]:
+    """Bases of the variables that size something: element and row counts, and the bounds of a string's length
+    (|S| = N)."""
+    exprs = []
     for entry in template.entries:
         lines = entry.unit if isinstance(entry, input_format.Block) else [entry]
-        exprs = [entry.count] if isinstance(entry, input_format.Block) else []
+        exprs += [entry.count] if isinstance(entry, input_format.Block) else []
         exprs += [line.count for line in lines if line.count]
-        for expr in exprs:
-            parsed = constraints.to_python(expr)
-            if parsed:
-                out |= {r.base for r in parsed[1]}
-    return out
-
-
-def _length_bounds(facts: list[constraints.Fact]) -> set[str]:
-    """Bases a string's length is bounded by (|S| = N): they size something too."""
+    exprs += [expr for f in facts if f.kind == "length" for expr in (f.lo, f.hi) if expr]
     out = set()
-    for f in facts:
-        if f.kind == "length":
-            for expr in (f.lo, f.hi):
-                parsed = constraints.to_python(expr) if expr else None
-                if parsed:
-                    out |= {r.base for r in parsed[1]}
+    for expr in exprs:
+        parsed = constraints.to_python(expr)
+        if parsed:
+            out |= {r.base for r in parsed[1]}
     return out
 
 
@@ -155,7 +146,7 @@ class TemplateDraw:
         self._generic: dict[str, tuple[list, list]] = {}
         self._neq: dict[str, list[constraints.Ref]] = {}
         self.attempt = 0  # redraws of the current token
-        self.sizes = _sizes(sp.template) | _length_bounds(sp.facts)
+        self.sizes = _sizes(sp.template, sp.facts)
         self.out = input_format.Aligned()
         self.groups: dict[tuple[str, str], set] = defaultdict(set)
 
@@ -219,9 +210,8 @@ class TemplateDraw:
             raise TooLarge(estimate)
 
     def _ahead(self, more: int) -> None:
-        """Raise TooLarge when `more` bytes still to draw (a lower estimate) would take the input past max_bytes.
-        self.bytes counts what was drawn; a draw that passes max_bytes midway raises with the size its rows so far
-        extrapolate to, so that the next scale is about right."""
+        """Raise TooLarge when `more` bytes still to draw (a lower estimate) would take the input past max_bytes
+        (self.bytes counts what was drawn)."""
         if self.bytes + more > self.max_bytes:
             raise TooLarge(self.bytes + more)
 
