@@ -253,9 +253,9 @@ class ExecuteParams:
 class TestsParams:
     __test__ = False  # not a pytest test class, despite its name
 
-    candidates: int = field(default=24, metadata={
-        "help": "Candidate inputs per problem, validated in order: drawn from the statement's format and constraints "
-                "(maximum-size inputs first, then a minimum one, then random / edge / small ones), or, without a "
+    candidates: int = field(default=32, metadata={
+        "help": "Candidate inputs per problem: drawn from the statement's format and constraints (maximum-size "
+                "inputs first, then a minimum one, then random / edge / small / relation ones), or, without a "
                 "format that fits the samples, mutations of the samples' layout.", "min": 1, "fix": "use 1 or more"})
     max_tests: int = field(default=8, metadata={
         "help": "Keep at most this many generated tests per problem; validation stops once this many are kept.",
@@ -268,6 +268,12 @@ class TestsParams:
         "help": "Stop validating a problem's candidates once this many were rejected: the draw then misses a "
                 "constraint the parser did not read (a tree, a connected graph), and more candidates only cost "
                 "time.", "min": 1, "fix": "use 1 or more"})
+    mutants: int = field(default=24, metadata={
+        "help": "Boundary mutants (a comparison made strict or loose, an integer constant or range() bound +-1) of "
+                "the validators that pass the samples, at most this many per problem: the small candidates on "
+                "which one prints another output than a validator are validated first (a random input rarely sits "
+                "on the boundary an off-by-one bug gets wrong). 0: candidates are validated in drawn order.",
+        "min": 0, "fix": "use 0 (off) or more"})
     validators: int = field(default=32, metadata={
         "help": "Validators: up to this many distinct Accepted Python 3 submissions of the problem that pass its "
                 "sample tests, chosen for diversity of their normalised code. A generated test is kept only when "

@@ -5,9 +5,10 @@
     layout.py       the samples' layout alone (counts, vectors, blocks): the fallback without a format
     model.py        what the samples show per value group of that layout
     mutate.py       fallback candidates: mutations of the samples' layout within the ranges they show
-    draw.py         candidates from the format and the facts: maximum-size, minimum, random, edge, small
+    draw.py         candidates from the format and the facts: maximum-size, minimum, random, edge, small, relation
+    mutants.py      boundary mutants of the validators; the candidates that catch them are validated first
     validate.py     validators (every distinct Accepted program, diverse), special judges, the cross-check
     measure.py      what the generated tests change: the judge's accepted rate per CodeNet status
-    stage.py        the stage: per problem, spec -> candidates -> validation -> cross-check; outputs
+    stage.py        the stage: per problem, spec -> candidates -> mutant ranking -> validation -> cross-check; outputs
 """
 from pipeline.testgen.stage import generate_problem_tests, main, run, totals  # noqa: F401

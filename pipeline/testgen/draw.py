@@ -7,7 +7,8 @@ spec(): the statement's format (format.py) aligned with every sample input, and 
 range seen, strings over the characters seen, unconstrained strings as seen). Sizes (the variables that count
 elements, rows or characters) follow the candidate's regime: the first candidate is the maximum-size input
 (every size at its upper bound, values random: up to max_input_bytes), then every value at its maximum, then a
-minimum one, then random sizes with random, edge or small values (all these scaled to small_input_bytes).
+minimum one, then random sizes with random, edge or small values, or small sizes with values tied to those drawn
+before them (relation: equal, +-1, sums and differences; all these scaled to small_input_bytes).
 Every candidate is aligned again and checked against every fact; one that breaks a fact is redrawn (a few times) and else dropped as out of spec, so no kept input breaks a parsed
 fact. Without a format that fits, the samples' layout is mutated (mutate.py) within the ranges they show.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 
 from pipeline import params
@@ -29,7 +30,7 @@ from pipeline.testgen.mutate import mutate_candidates
 # Regimes of the candidates in order: maximum size first (so they are validated even when time runs short).
 LEAD_REGIMES = ("max", "max_values", "min")
 MAX_REGIMES = ("max",)  # the regimes allowed max_input_bytes; the rest are cut to small_input_bytes
-CYCLE_REGIMES = ("random", "edge", "small", "random")
+CYCLE_REGIMES = ("random", "edge", "small", "relation")
 REDRAWS = 8  # a candidate that breaks a fact (a relation drawn out of order) is redrawn this many times
 LARGE_REDRAWS = 1  # ... and one over LARGE bytes only once (a pure-Python draw of 10^5 tokens takes seconds)
 LARGE = 100_000
@@ -149,6 +150,7 @@ class TemplateDraw:
         self.sizes = _sizes(sp.template, sp.facts)
         self.out = input_format.Aligned()
         self.groups: dict[tuple[str, str], set] = defaultdict(set)
+        self.recent: deque[int] = deque(maxlen=16)  # the last ints drawn (relation regime)
 
     def render(self) -> str:
         lines: list[list[str]] = []
@@ -241,6 +243,8 @@ class TemplateDraw:
             if (not distinct or token not in self.groups[group]) and token not in partners:
                 break
         self.groups[group].add(token)
+        if self.regime == "relation" and isinstance(value := constraints.number(token), int):
+            self.recent.append(value)
         return token
 
     def _unequal(self, ref: constraints.Ref) -> list[constraints.Ref]:
@@ -273,7 +277,7 @@ class TemplateDraw:
             return hi
         if r == "min":
             return lo
-        if r == "small":
+        if r in ("small", "relation"):
             return rng.randint(lo, min(hi, lo + 5))
         return _log_uniform(rng, lo, hi)
 
@@ -306,6 +310,8 @@ class TemplateDraw:
             x = rng.choice([lo, hi, min(hi, lo + 1), max(lo, hi - 1)])
         elif self.regime == "small":
             x = rng.randint(lo, min(hi, lo + 3)) if is_int else rng.uniform(lo, min(hi, lo + 3))
+        elif self.regime == "relation" and is_int:
+            x = self._related(int(lo), int(hi))
         elif is_int and rng.random() < 0.5:
             x = rng.randint(lo, hi)
         else:
@@ -314,6 +320,24 @@ class TemplateDraw:
             return str(int(x))
         decimals = stat["decimals"] or 2
         return f"{x:.{decimals}f}"
+
+    def _related(self, lo: int, hi: int) -> int:
+        """An int in [lo, hi] tied to the numbers drawn before it: one of them, one +-1, or the sum or difference
+        of two (else an edge): the equalities an off-by-one comparison gets wrong (`N % 500 == A`,
+        `b - a == x`) come up far more often than from independent draws."""
+        rng = self.rng
+        earlier = list(self.recent)
+        pick = rng.random() if earlier else 1.0
+        if pick < 0.35:
+            x = rng.choice(earlier)
+        elif pick < 0.55:
+            x = rng.choice(earlier) + rng.choice((-1, 1))
+        elif pick < 0.85:
+            a, b = rng.choice(earlier), rng.choice(earlier)
+            x = a + b if rng.random() < 0.5 else a - b
+        else:  # the first number, or one on its own: an edge or a random magnitude
+            x = rng.choice([lo, hi, min(hi, lo + 1), max(lo, hi - 1)]) if rng.random() < 0.5 else _log_uniform(rng, lo, hi)
+        return x if lo <= x <= hi else _log_uniform(rng, lo, hi)
 
     def _digits(self, alphabet: str, lo: int, hi: int) -> str:
         """An int within [lo, hi] written only with the allowed digits ("consists of 1 and 9")."""

@@ -1,8 +1,9 @@
-"""The tests stage: per problem, candidate inputs within the statement's constraints (draw.py), validated by
-the problem's Accepted programs and cross-checked on held-out ones (validate.py); then a measurement of what
-the generated tests change (measure.py). Outputs: problems.parquet (the ingest problems, generated tests
-appended with source "generated"), report.json (per problem: what the constraints parser read and not, the
-candidates, kept, rejected and why, special judge, cross-check) and summary.json (DVC metrics)."""
+"""The tests stage: per problem, candidate inputs within the statement's constraints (draw.py), those that catch a
+boundary mutant first (mutants.py), validated by the problem's Accepted programs and cross-checked on held-out
+ones (validate.py); then a measurement of what the generated tests change (measure.py). Outputs: problems.parquet
+(the ingest problems, generated tests appended with source "generated"), report.json (per problem: what the
+constraints parser read and not, the candidates, mutants caught, kept, rejected and why, special judge,
+cross-check) and summary.json (DVC metrics)."""
 from __future__ import annotations
 
 import logging
@@ -15,7 +16,7 @@ from tqdm import tqdm
 
 from pipeline import judging, params, tables
 from pipeline.engine import open_judge
-from pipeline.testgen import draw, measure
+from pipeline.testgen import draw, measure, mutants
 from pipeline.testgen.validate import (
     GENERATED, REJECT_REASONS, cross_check, many_answers, screen, split_programs, stable_key, validate_candidates,
 )
@@ -24,13 +25,14 @@ from sandbox import Sandbox
 log = logging.getLogger(__name__)
 
 META_COLUMNS = ["submission_id", "problem_id", "status", "python_version", "code_hash", "is_duplicate"]
+MUTANT_DRAWS = 3  # mutants drawn per one wanted: most fail a sample and stand for no bug the samples miss
 COUNTS = ("candidates", "duplicate", "too_large", "out_of_spec", "validated", "kept", "surplus", "not_validated")
 
 
 def _empty_report() -> dict:
     return {**dict.fromkeys(COUNTS, 0), "rejected": dict.fromkeys(REJECT_REASONS, 0), "kept_by_regime": {},
             "stopped_by": None, "skipped": None, "special_judge": False, "constraints": None, "validators": [],
-            "heldout": [], "screened_out": [], "cross_check": None, "seconds": 0.0}
+            "heldout": [], "screened_out": [], "cross_check": None, "mutants": None, "seconds": 0.0}
 
 
 def generate_problem_tests(
@@ -62,7 +64,7 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
     judged = judging.problem_judging(problem, exe)  # its limits and comparison (tests are given per use)
     pool, heldout = split_programs(accepted, prm, seed)
     samples = tuple((t["input"], t["output"]) for t in own)
-    ok, wrong, failed = screen(box, pool[: prm.validators] + heldout, samples, judged)
+    ok, wrong, failed, cpu = screen(box, pool[: prm.validators] + heldout, samples, judged)
     validators = [p for p in pool[: prm.validators] if p in ok]
     heldout_ok = [p for p in heldout if p in ok]
     report.update(validators=[p["submission_id"] for p in validators], heldout=[p["submission_id"] for p in heldout_ok],
@@ -78,8 +80,13 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
                              f"tests.{key} = {getattr(prm, key)}")
         return []
     candidates, dropped = draw.candidates(sp, [t["input"] for t in own], prm, seed, pid)
+    candidates, report["mutants"] = _rank_by_mutants(box, validators, cpu, candidates, samples, judged, prm, exe,
+                                                     f"{seed}:{pid}")
+    # the maximum-size (lead) candidates and those that catch a mutant are never set aside for their output
+    leading = (report["mutants"]["leading"] if report["mutants"]
+               else sum(regime in draw.LEAD_REGIMES for regime, _ in candidates))
     tests, counts, stopped = validate_candidates(
-        box, [p["code"] for p in validators], candidates, judged, prm, exe.workers
+        box, [p["code"] for p in validators], candidates, judged, prm, exe.workers, leading
     )
     report.update(candidates=prm.candidates, duplicate=dropped["duplicate"], too_large=dropped["too_large"],
                   out_of_spec=dropped["out_of_spec"], kept=counts["kept"], surplus=counts["surplus"],
@@ -95,6 +102,18 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
         report["kept"] = 0
         return []
     return tests
+
+
+def _rank_by_mutants(box, validators, cpu, candidates, samples, judged, prm, exe, seed_key):
+    """(candidates in validation order, mutants.rank's counts or None when no mutant was run)."""
+    # the fastest validators: the reference, and the sources of the mutants (each is run on many inputs)
+    fastest = [p["code"] for p in sorted(validators, key=lambda p: cpu.get(p["submission_id"], 0.0))
+               if cpu.get(p["submission_id"], 0.0) <= mutants.MAX_SAMPLE_CPU_MS]
+    if not prm.mutants or not fastest:
+        return candidates, None
+    drawn = mutants.pick(fastest[: mutants.SOURCES], MUTANT_DRAWS * prm.mutants, seed_key)
+    alive = mutants.alive(box, drawn, samples, judged)[: prm.mutants]
+    return mutants.rank(box, fastest[0], alive, candidates, judged, exe.workers)
 
 
 def _read_code(path: Path, ids: list[str]) -> dict[str, str]:
@@ -148,14 +167,16 @@ def cross_checks(report: dict) -> dict:
 
 
 def totals(report: dict) -> dict:
-    """Sums of the per-problem report (summary.json's `tests`), with the constraint parse rate."""
-    out, rejected, regimes = Counter(), Counter(), Counter()
+    """Sums of the per-problem report (summary.json's `tests`), with the constraint parse rate and the mutants
+    (alive after the samples, caught by a candidate, candidates that catch one)."""
+    out, rejected, regimes, caught = Counter(), Counter(), Counter(), Counter()
     lines = parsed_lines = sections = fits = 0
     for r in report.values():
         for key in COUNTS:
             out[key] += r[key]
         rejected.update(r["rejected"])
         regimes.update(r["kept_by_regime"])
+        caught.update({k: v for k, v in (r["mutants"] or {}).items() if k != "leading"})
         out["problems"] += 1
         out["problems_with_generated"] += r["kept"] > 0
         out["problems_skipped"] += r["skipped"] is not None
@@ -167,6 +188,7 @@ def totals(report: dict) -> dict:
             parsed_lines += c["lines_parsed"]
             fits += c["format_fits_samples"]
     return {**dict(out), "rejected": {k: rejected[k] for k in REJECT_REASONS}, "kept_by_regime": dict(regimes),
+            "mutants": {k: caught[k] for k in ("alive", "caught", "catching_candidates")},
             "special_judge_problems": sorted(p for p, r in report.items() if r["special_judge"]),
             "constraints": {"sections": sections, "lines": lines, "lines_parsed": parsed_lines,
                             "parse_rate": parsed_lines / lines if lines else None, "format_fits_samples": fits}}

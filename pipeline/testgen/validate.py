@@ -90,20 +90,21 @@ def many_answers(statement: str) -> bool:
 
 
 def screen(box: Sandbox, programs: list[dict], tests: tuple, judged: ProblemJudging
-           ) -> tuple[list[dict], list[dict], list[dict]]:
-    """(pass the samples, run to the end but print a rejected output, crash or exceed a limit): judged on
-    `tests` by the problem's rules, every test run (no stop after a timeout)."""
+           ) -> tuple[list[dict], list[dict], list[dict], dict[str, float]]:
+    """(pass the samples, run to the end but print a rejected output, crash or exceed a limit, the CPU ms of
+    each program's slowest sample by submission_id): judged on `tests` by the problem's rules, every test run
+    (no stop after a timeout)."""
     if not programs:
-        return [], [], []
+        return [], [], [], {}
     if not tests:
-        return list(programs), [], []
+        return list(programs), [], [], {}
     on_tests = dataclasses.replace(judged, tests=tests, stop_after_timeout=False)
     verdicts = dict(box.judge_many(on_tests.job(p["code"]) for p in programs))
     ok, wrong, failed = [], [], []
     for i, p in enumerate(programs):
         v = verdicts[i].verdict
         (ok if v == "Accepted" else wrong if v in ("Wrong Answer", "WA: Presentation Error") else failed).append(p)
-    return ok, wrong, failed
+    return ok, wrong, failed, {p["submission_id"]: verdicts[i].cpu_ms for i, p in enumerate(programs)}
 
 
 def agreed_output(outputs: list[bytes], judged: ProblemJudging) -> str | None:
@@ -138,7 +139,8 @@ def validate_input(box: Sandbox, codes: list[str], text: str, judged: ProblemJud
 
 
 def validate_candidates(box: Sandbox, codes: list[str], candidates: list[tuple[str, str]], judged: ProblemJudging,
-                        prm: params.TestsParams, workers: int) -> tuple[list[dict], Counter, str | None]:
+                        prm: params.TestsParams, workers: int, leading: int = 0
+                        ) -> tuple[list[dict], Counter, str | None]:
     """Validate (regime, input) candidates in order, `workers` at a time, until max_tests are kept or
     max_rejected are rejected (the draw then misses a constraint the parser did not read: a tree, a connected
     graph; more candidates would only cost time). Once time_budget_s is spent, candidates over small_input_bytes
@@ -147,20 +149,21 @@ def validate_candidates(box: Sandbox, codes: list[str], candidates: list[tuple[s
 
     Rare answers first: a valid test whose expected output already is that of max_same_output kept tests is set
     aside while candidates remain (a yes/no problem's eighth "No" tells less than its first "Yes": boundary bugs
-    sit on the rare side), and set-aside tests fill the slots left at the end, in order. Returns the kept tests
+    sit on the rare side), and set-aside tests fill the slots left at the end, in order; the first `leading`
+    candidates (maximum-size ones, and those that catch a mutant: mutants.rank) are never set aside. Returns the kept tests
     ({input, output, source}), outcome counts (kept, surplus, rejection reasons, not_validated, kept_<regime>)
     and what stopped validation early, if anything."""
     kept, spare, counts, stopped = [], [], Counter(), None
     same: Counter = Counter()
     start = time.monotonic()
-    todo = list(candidates)
+    todo = list(enumerate(candidates))
     deadline = start + prm.time_budget_s
 
-    def small(candidate: tuple[str, str]) -> bool:
-        return len(candidate[1].encode()) <= prm.small_input_bytes
+    def small(candidate: tuple[int, tuple[str, str]]) -> bool:
+        return len(candidate[1][1].encode()) <= prm.small_input_bytes
 
-    def one(candidate: tuple[str, str]) -> tuple[str, str | None]:
-        return validate_input(box, codes, candidate[1], judged, prm, None if small(candidate) else deadline)
+    def one(candidate: tuple[int, tuple[str, str]]) -> tuple[str, str | None]:
+        return validate_input(box, codes, candidate[1][1], judged, prm, None if small(candidate) else deadline)
 
     with ThreadPoolExecutor(workers, thread_name_prefix="validate") as pool:
         while todo:
@@ -176,14 +179,14 @@ def validate_candidates(box: Sandbox, codes: list[str], candidates: list[tuple[s
                     todo = cheap
                     continue
             window, todo = todo[:workers], todo[workers:]
-            for (regime, text), (outcome, expected) in zip(window, pool.map(one, window)):
+            for (pos, (regime, text)), (outcome, expected) in zip(window, pool.map(one, window)):
                 if outcome == UNFINISHED:
                     stopped = "time_budget"
                     counts["not_validated"] += 1
                 elif outcome != "kept":
                     counts[outcome] += 1
                     counts[f"rejected_{regime}"] += 1
-                elif len(kept) < prm.max_tests and same[expected] < prm.max_same_output:
+                elif len(kept) < prm.max_tests and (pos < leading or same[expected] < prm.max_same_output):
                     same[expected] += 1
                     kept.append((regime, text, expected))
                 else:

@@ -117,3 +117,20 @@ def test_without_a_format_the_samples_layout_is_mutated_within_its_ranges():
     for _, text in candidates:
         a, b = map(int, text.split())
         assert 1 <= a <= 5 and 2 <= b <= 7
+
+
+@pytest.mark.parametrize("fmt, constraints, sample, boundary", [
+    # "Yes when N mod 500 <= A": an off-by-one `<` differs only where N mod 500 == A
+    ("N\nA", "1 \\leq N \\leq 10000\n\n0 \\leq A \\leq 1000", "2018\n218\n", lambda n, a: n % 500 == a),
+    # "dangerous when B - A > X": `>=` differs only where B - A == X
+    ("X A B", "1 \\leq X, A, B \\leq 10^9", "4 3 6\n", lambda x, a, b: b - a == x),
+])
+def test_relation_candidates_sit_on_equalities_between_values(fmt, constraints, sample, boundary):
+    text = statement(fmt, constraints + "\n\nAll values in input are integers.")
+    sp = testgen_draw.spec(text, [sample])
+    candidates, _ = testgen_draw.candidates(sp, [sample], params.TestsParams(candidates=400), 1, "x")
+    on = {regime: 0 for regime in testgen_draw.CYCLE_REGIMES}
+    for regime, text in candidates:
+        if regime in on:
+            on[regime] += boundary(*map(int, text.split()))
+    assert on["relation"] >= 5 and on["relation"] > 2 * on["random"] and on["relation"] > on["small"]
