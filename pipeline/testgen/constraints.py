@@ -58,6 +58,7 @@ def normalise(line: str) -> str:
         s = re.sub(pattern, repl, s)
     s = re.sub(r"`", "", s)
     s = re.sub(r"\(=[^()]*\)", "", s)  # 499500(=1+2+...+999): an aside
+    s = re.sub(r"\s*\(\s*\d+\s*<=\s*[ijk]\s*<=[^()]*\)", "", s)  # a_i (1 <= i <= N) is ...: which elements
     s = re.sub(r"[(,]?\s*(?:where )?\|\w+\| denotes the length of \w+\.?\)?", "", s)
     while re.search(r"(?<![\d.])(\d{1,3}(?:,\d{3})+)(?![\d,])", s):  # 2,000,000 -> 2000000
         s = re.sub(r"(?<![\d.])(\d{1,3}(?:,\d{3})+)(?![\d,])", lambda m: m.group(1).replace(",", ""), s)
@@ -69,6 +70,8 @@ def normalise(line: str) -> str:
 _NAME = r"[A-Za-z][A-Za-z0-9']*(?:_(?:\{[^{}]*\}|[A-Za-z0-9]+))?"
 NAME = re.compile(_NAME)
 _INDEX = re.compile(r"^(?:[a-z]|[a-z],?[a-z]|[a-z]\s*,\s*[a-z])$")  # i, j, ij, i,j: "every element"
+_SUBSCRIPT = re.compile(r"[A-Za-z0-9_,+\-*/()]+")  # H_1, A_N, A_{N-1}, A_{i,1}
+_RELATIVE = re.compile(r"(?<![A-Za-z])[ijk](?![A-Za-z0-9])[^,]*[+\-]|[+\-][^,]*(?<![A-Za-z])[ijk](?![A-Za-z0-9])")
 _WORDS = {"and", "or", "is", "are", "the", "of", "in", "an", "to", "all", "each", "it", "if", "be", "at",
           "as", "by", "for", "on", "not", "no", "with", "integer", "integers", "string", "strings", "i", "j",
           "between", "inclusive", "input", "values", "value", "number", "numbers", "most", "least", "than",
@@ -96,6 +99,8 @@ def parse_ref(token: str) -> Ref | None:
         sub = sub.replace(" ", "")
         if _INDEX.match(sub) or sub == "":
             sub = None
+        elif not _SUBSCRIPT.fullmatch(sub) or _RELATIVE.search(sub):
+            return None  # `m_1 + ... + m_N` (a sum), `t_{i+1}` (the next element): not one variable
     elif len(base) >= 2 and base[-1] in "ij" and base[:-1].isalpha() and base[:-1].lower() not in _WORDS:
         base = base[:-1]  # "Ai", "timei": AIZU statements whose <sub> lost its underscore
     return Ref(base, sub)
@@ -184,7 +189,8 @@ class Fact:
 
     kind: "range" (lo/hi bound expressions, strict or not: for a string variable, |S| gives kind "length"),
     "abs" (|X| <= hi: a length for strings, a symmetric range for numbers), "length", "alphabet" (chars),
-    "choices" (values), "integer", "distinct", "sorted" (strict: increasing), "neq" (other: elementwise !=), "permutation" (of lo..lo+n-1)."""
+    "choices" (values), "integer", "distinct", "sorted" (strict: increasing), "neq" (other: elementwise !=),
+    "permutation" (of lo..lo+n-1), "sum" (lo/hi bound the sum of every element)."""
 
     kind: str
     ref: Ref | None
@@ -200,10 +206,10 @@ class Fact:
 
     def describe(self) -> str:
         who = str(self.ref) if self.ref else "*"
-        if self.kind in ("range", "abs", "length"):
+        if self.kind in ("range", "abs", "length", "sum"):
             lo = f"{self.lo} {'<' if self.lo_strict else '<='} " if self.lo is not None else ""
             hi = f" {'<' if self.hi_strict else '<='} {self.hi}" if self.hi is not None else ""
-            name = {"range": who, "abs": f"|{who}|", "length": f"len({who})"}[self.kind]
+            name = {"range": who, "abs": f"|{who}|", "length": f"len({who})", "sum": f"sum({who})"}[self.kind]
             return f"{lo}{name}{hi}"
         if self.kind == "alphabet":
             return f"{who} over {self.chars!r}"
@@ -246,6 +252,11 @@ def _chain(line: str) -> list[Fact]:
     if any(not t for t in terms):
         return []
     facts: list[Fact] = []
+    # t_i < t_{i+1}, T_i <= T_{i+1}: sorted (A_i >= A_{i+1}, a descending order, is no fact we have)
+    if len(ops) == 1:
+        m = re.fullmatch(r"([A-Za-z][A-Za-z0-9']*)_\{?i\}?", terms[0])
+        if m and re.fullmatch(re.escape(m.group(1)) + r"_\{?i\+1\}?", terms[1]):
+            return [Fact("sorted", Ref(m.group(1)), strict=ops[0] == "<", line=line)] if ops[0] in ("<", "<=") else []
     # A_1 < A_2 < ... < A_N (possibly between numeric ends): sorted
     if any(t == "..." for t in terms) and all(op in ("<", "<=") for op in ops):
         dots = [k for k, t in enumerate(terms) if t == "..."]
@@ -312,10 +323,25 @@ def _abs_refs(term: str) -> list[Ref] | None:
     return refs if parts and None not in refs else None
 
 
+def _sum_ref(term: str) -> Ref | None:
+    """`m_1 + m_2 + ... + m_N` (the elements of one vector, with `+` and `...`): Ref("m"), else None."""
+    tokens = re.findall(r"\.\.\.|\+|" + _NAME + r"|\S", term)
+    names = [t for t in tokens if t not in ("+", "...")]
+    if ("+" not in tokens or "..." not in tokens or len(names) < 2 or tokens[0] != names[0]
+            or tokens[-1] != names[-1] or not all(NAME.fullmatch(t) and "_" in t for t in names)):
+        return None
+    bases = {t.split("_", 1)[0] for t in names}
+    return Ref(bases.pop()) if len(bases) == 1 else None
+
+
 def _chain_link(left: str, op: str, right: str, line: str) -> list[Fact]:
-    """Facts of `left op right` (op < or <=): bounds on whichever side names variables."""
+    """Facts of `left op right` (op < or <=): bounds on whichever side names variables (or sums a vector)."""
     strict = op == "<"
     out = []
+    for total, bound, upper in ((_sum_ref(left), right, True), (_sum_ref(right), left, False)):
+        if total is not None and _number_or_expr(bound) is not None:
+            out.append(Fact("sum", total, hi=bound, hi_strict=strict, line=line) if upper
+                       else Fact("sum", total, lo=bound, lo_strict=strict, line=line))
     lrefs, rrefs = _refs_term(left) or _abs_refs(left), _refs_term(right) or _abs_refs(right)
     rexpr, lexpr = _number_or_expr(_len_expr(right)), _number_or_expr(_len_expr(left))
     if lrefs and rexpr is not None:

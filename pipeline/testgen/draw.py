@@ -151,6 +151,8 @@ class TemplateDraw:
         self.out = input_format.Aligned()
         self.groups: dict[tuple[str, str], set] = defaultdict(set)
         self.recent: deque[int] = deque(maxlen=16)  # the last ints drawn (relation regime)
+        self.sums: Counter = Counter()  # per base, the sum of its numbers drawn so far ("sum" facts)
+        self.left = 0  # elements (or rows) of the current vector (or block) still to draw after this one
 
     def render(self) -> str:
         lines: list[list[str]] = []
@@ -162,10 +164,12 @@ class TemplateDraw:
             self._ahead(count * 2 * len(entry.unit))
             start = self.bytes
             for row in range(1, count + 1):
+                self.left = count - row
                 for line in entry.unit:
                     lines.append(self._line(line, row, len(lines)))
                 if row == SIZE_SAMPLE or self.bytes > self.max_bytes:  # the rows so far say how large all would be
                     self._extrapolate(start, row, count)
+            self.left = 0
         self._sort(lines)
         return render(lines)
 
@@ -193,7 +197,9 @@ class TemplateDraw:
         if values:
             self.rng.shuffle(values)
         start = self.bytes
+        outer = self.left
         for e in range(count):
+            self.left = count - e - 1
             ref = constraints.Ref(line.vector, ",".join(prefix + [str(e + line.start)]))
             token = str(values[e]) if values else self._token(ref)
             input_format._bind(self.out, (lno, len(tokens)), ref, token)
@@ -201,6 +207,7 @@ class TemplateDraw:
             self.bytes += len(token) + 1
             if e + 1 == SIZE_SAMPLE or self.bytes > self.max_bytes:
                 self._extrapolate(start, e + 1, count)
+        self.left = outer
         return tokens
 
     def _extrapolate(self, start: int, done: int, count: int) -> None:
@@ -243,8 +250,11 @@ class TemplateDraw:
             if (not distinct or token not in self.groups[group]) and token not in partners:
                 break
         self.groups[group].add(token)
-        if self.regime == "relation" and isinstance(value := constraints.number(token), int):
-            self.recent.append(value)
+        value = constraints.number(token)
+        if value is not None and not stringy:
+            self.sums[ref.base] += value
+            if self.regime == "relation" and isinstance(value, int):
+                self.recent.append(value)
         return token
 
     def _unequal(self, ref: constraints.Ref) -> list[constraints.Ref]:
@@ -270,6 +280,18 @@ class TemplateDraw:
                 hi = b if hi is None else min(hi, b)
         return lo, hi
 
+    def _sum_room(self, ref: constraints.Ref, facts: list[constraints.Fact], lo: float, is_int: bool) -> float:
+        """The most this element may be under a sum's upper bound (`m_1 + ... + m_N <= X`): the bound less what
+        the elements before it took and the least the ones after it need; inf without such a fact."""
+        room = math.inf
+        for f in facts:
+            if f.kind == "sum" and f.hi is not None:
+                bound = constraints.evaluate(f.hi, input_format._env(self.out, ref))
+                if bound is not None:
+                    bound -= (1 if is_int else 1e-6) if f.hi_strict else 0
+                    room = min(room, bound - self.sums[ref.base] - self.left * max(lo, 0))
+        return room
+
     def _size_of(self, lo, hi):
         """A size (count or length) under the regime; hi already scaled for the byte limit."""
         rng, r = self.rng, self.regime
@@ -293,6 +315,7 @@ class TemplateDraw:
             lo = min(seen) if seen else (hi if hi is not None else 0)
         if hi is None:
             hi = max(seen) if seen else lo
+        hi = min(hi, self._sum_room(ref, facts, lo, is_int))
         if hi < lo:
             return str(int(lo)) if is_int else str(lo)  # empty range: the checker rejects the candidate
         if is_int:

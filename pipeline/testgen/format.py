@@ -365,6 +365,11 @@ def check(facts: list[Fact], aligned: Aligned) -> list[str]:
             if last.isdigit():
                 groups.setdefault((ref.base, ",".join(head)), []).append((int(last), token))
     for fact in facts:
+        if fact.kind == "sum":  # m_1 + ... + m_N <= X: every element of the base, together
+            values = [number(t) for r, t in by_base.get(fact.ref.base, ()) if r.sub is not None]
+            if values and None not in values and _in_range(sum(values), fact, Env(aligned)) is False:
+                bad.append(f"{fact.describe()} (sum={sum(values)})")
+            continue
         if fact.kind in ("distinct", "sorted", "permutation"):
             for (base, _), elems in groups.items():
                 if fact.ref is not None and fact.ref.base != base:

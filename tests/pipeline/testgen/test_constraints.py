@@ -82,6 +82,8 @@ def test_choices_of_whole_values():
     ("B_{i} \\neq C_{i}", {"B != C"}),
     ("A_1 < A_2 < \\cdots < A_N", {"A sorted (strict)"}),
     ("1 \\leq A_{i, 1} < \\cdots < A_{i, d_i} \\leq N", {"A sorted (strict)", "1 <= A", "A <= N"}),
+    ("t_i < t_{i+1} (1 \\leq i \\leq N-1)", {"t sorted (strict)"}),  # consecutive elements
+    ("T_i \\leq T_{i+1}", {"T sorted"}),
 ])
 def test_integers_distinctness_and_order(line, expected):
     assert facts(line) == expected
@@ -96,7 +98,27 @@ def test_ranges_in_prose(line, expected):
     assert facts(line) == expected
 
 
-@pytest.mark.parametrize("line", ["The given graph is connected.", "There is a solution.", "N is even."])
+@pytest.mark.parametrize("line, expected", [
+    ("m_1 + m_2 + ... + m_N \\leq X \\leq 10^5", {"sum(m) <= X", "X <= 10^5"}),
+    ("2 \\leq c_1 + \\ldots + c_M \\leq 10^{15}", {"2 <= sum(c)", "sum(c) <= 10^{15}"}),
+    ("B_1 + ... + B_N \\geq M", {"M <= sum(B)"}),
+    ("a_1 + a_2 + ... + a_N = H W", {"sum(a) <= H W", "H W <= sum(a)"}),
+])
+def test_sums_of_a_vector(line, expected):
+    assert facts(line) == expected
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("a_i (1 \\leq i \\leq N) is an integer between 1 and 100 (inclusive)", {"1 <= a <= 100"}),
+    ("S_i(1 \\leq i \\leq N) is either 0 or 1", {"S in ['0', '1']"}),
+])
+def test_a_qualifier_naming_the_elements_is_not_part_of_the_name(line, expected):
+    assert facts(line) == expected
+
+
+@pytest.mark.parametrize("line", ["The given graph is connected.", "There is a solution.", "N is even.",
+                                  "A_i \\geq A_{i+1}",  # a descending order: no fact of ours says it
+                                  "S_i％F_i=0"])
 def test_lines_without_a_readable_fact_give_none(line):
     assert constraints.parse_line(line) == []
 

@@ -37,6 +37,9 @@ CASES = {
     "graph": (statement("N M\nu_1 v_1\n:\nu_M v_M", "2 \\leq N \\leq 3\n\n1 \\leq M \\leq 50\n\n"
                         "1 \\leq u_i, v_i \\leq N\n\nu_i \\neq v_i"), ["3 2\n1 2\n2 3\n"]),
     # "a string S of length N" is prose, not a constraint: the samples show it
+    # a sum bounds the vector together: later elements get what the earlier ones left
+    "sum": (statement("N X\nm_1\nm_2\n:\nm_N", "2 \\leq N \\leq 100\n\n1 \\leq m_i \\leq 1000\n\n"
+                      "m_1 + m_2 + ... + m_N \\leq X \\leq 10^5"), ["3 1000\n120\n100\n140\n", "4 360\n90\n90\n90\n90\n"]),
     "length_from_samples": (statement("N\nS", "3 \\leq N \\leq 50\n\nS consists of uppercase English letters."),
                             ["10\nZABCDBABCQ\n", "5\nABCAB\n"]),
 }
