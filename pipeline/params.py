@@ -434,7 +434,7 @@ class EvaluateParams:
     batch_size: int = field(default=32, metadata={
         "help": "Sequences per generation batch (lower it if the GPU runs out of memory).", "min": 1,
         "fix": "use 1 or more"})
-    ranking_pairs_per_problem: int = field(default=2, metadata={
+    ranking_pairs_per_problem: int = field(default=1, metadata={
         "help": "Ranking accuracy (pipeline/evaluate/ranking.py) on every problem of `splits` (max_problems limits "
                 "generation only): at most this many (Accepted, not Accepted) pairs per problem, a seeded sample; "
                 "0 = every pair.", "min": 0, "fix": "use 0 (every pair) or a positive cap"})
