@@ -358,8 +358,10 @@ class TemplateDraw:
         elif pick < 0.85:
             a, b = rng.choice(earlier), rng.choice(earlier)
             x = a + b if rng.random() < 0.5 else a - b
-        else:  # the first number, or one on its own: an edge or a random magnitude
-            x = rng.choice([lo, hi, min(hi, lo + 1), max(lo, hi - 1)]) if rng.random() < 0.5 else _log_uniform(rng, lo, hi)
+        elif rng.random() < 0.5:  # the first number, or one on its own: an edge or a random magnitude
+            x = rng.choice([lo, hi, min(hi, lo + 1), max(lo, hi - 1)])
+        else:
+            x = _log_uniform(rng, lo, hi)
         return x if lo <= x <= hi else _log_uniform(rng, lo, hi)
 
     def _digits(self, alphabet: str, lo: int, hi: int) -> str:
