@@ -9,11 +9,15 @@ section's format (format.py ties them to tokens):
 - alphabets and choices: "consists of lowercase English letters", "consists of `1` and `9`", "S is `A`,
   `B` or `C`", 英小文字 / 英大文字 / 数字;
 - integers ("All values in input are integers", 入力は全て整数), distinctness ("pairwise distinct",
-  `A_i ≠ A_j (i ≠ j)`, 相異なる), `B_i ≠ C_i`, sortedness (`A_1 < A_2 < ... < A_N`, "sorted in ascending order").
+  `A_i ≠ A_j (i ≠ j)`, 相異なる), `B_i ≠ C_i`, sortedness (`A_1 < A_2 < ... < A_N`, `t_i < t_{i+1}`, "sorted in
+  ascending order");
+- sums of a vector's elements: `m_1 + m_2 + ... + m_N ≤ X`, `2 ≤ c_1 + ... + c_M`.
 A line that gives no fact is reported as not parsed, with its text (report.json); generated inputs must satisfy
-every fact (check()), and a fact that a sample input violates is dropped as misread (format.py).
-Not covered: graphs (connected, no multi-edges), sums over a vector ("the sum of N is at most ..."),
-parity, dates, geometry; such lines stay "not parsed" and only validation by Accepted programs guards them.
+every fact (check()), and a fact that a sample input violates is dropped as misread (format.py). A subscript
+that is no index (`t_{i+1}`, a sum) names no variable: such a line is not parsed, never a fact about nothing.
+Not covered: graphs (connected, no multi-edges), sums in prose ("the sum of N over all test cases is at most
+..."), descending order, parity, divisibility, dates, geometry; such lines stay "not parsed" and only validation
+by Accepted programs guards them.
 """
 from __future__ import annotations
 
