@@ -26,6 +26,7 @@ MAX_SAMPLE_CPU_MS = 50  # mutants of programs slower on a sample (numpy's import
 MUTANT_TIME_MS = 250  # a mutant's CPU limit on a small input (its loops may never end; the judge's is seconds)
 MUTANT_INPUT_BYTES = 2000  # mutants run on candidates up to this size: boundaries show on small inputs
 SOURCES = 4  # mutants come from this many of the fastest validators (those within MAX_SAMPLE_CPU_MS)
+DRAWS = 3  # mutants drawn per one wanted: most fail a sample and stand for no bug the samples miss
 
 
 def mutants(code: str) -> list[str]:
@@ -87,6 +88,21 @@ def pick(codes: list[str], limit: int, seed: str) -> list[str]:
             if pool and len(out) < limit:
                 out.append(pool.pop())
     return out
+
+
+def prioritise(box: Sandbox, validators: list[dict], cpu: dict[str, float], candidates: list[tuple[str, str]],
+               samples: tuple, judged: ProblemJudging, limit: int, workers: int, seed_key: str
+               ) -> tuple[list[tuple[str, str]], dict | None]:
+    """(candidates in validation order, rank()'s counts, or None when no mutant was run: `limit` 0 or no
+    validator within MAX_SAMPLE_CPU_MS). `validators`: dicts with submission_id and code; `cpu`: their CPU ms
+    on the slowest sample (validate.screen)."""
+    # the fastest validators: the reference, and the sources of the mutants (each is run on many inputs)
+    fastest = [p["code"] for p in sorted(validators, key=lambda p: cpu.get(p["submission_id"], 0.0))
+               if cpu.get(p["submission_id"], 0.0) <= MAX_SAMPLE_CPU_MS]
+    if not limit or not fastest:
+        return candidates, None
+    living = alive(box, pick(fastest[:SOURCES], DRAWS * limit, seed_key), samples, judged)[:limit]
+    return rank(box, fastest[0], living, candidates, judged, workers)
 
 
 def _limits(judged: ProblemJudging, time_ms: int):

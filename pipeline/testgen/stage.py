@@ -25,7 +25,6 @@ from sandbox import Sandbox
 log = logging.getLogger(__name__)
 
 META_COLUMNS = ["submission_id", "problem_id", "status", "python_version", "code_hash", "is_duplicate"]
-MUTANT_DRAWS = 3  # mutants drawn per one wanted: most fail a sample and stand for no bug the samples miss
 COUNTS = ("candidates", "duplicate", "too_large", "out_of_spec", "validated", "kept", "surplus", "not_validated")
 
 
@@ -80,8 +79,8 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
                              f"tests.{key} = {getattr(prm, key)}")
         return []
     candidates, dropped = draw.candidates(sp, [t["input"] for t in own], prm, seed, pid)
-    candidates, report["mutants"] = _rank_by_mutants(box, validators, cpu, candidates, samples, judged, prm, exe,
-                                                     f"{seed}:{pid}")
+    candidates, report["mutants"] = mutants.prioritise(box, validators, cpu, candidates, samples, judged,
+                                                       prm.mutants, exe.workers, f"{seed}:{pid}")
     # the maximum-size (lead) candidates and those that catch a mutant are never set aside for their output
     leading = (report["mutants"]["leading"] if report["mutants"]
                else sum(regime in draw.LEAD_REGIMES for regime, _ in candidates))
@@ -102,18 +101,6 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
         report["kept"] = 0
         return []
     return tests
-
-
-def _rank_by_mutants(box, validators, cpu, candidates, samples, judged, prm, exe, seed_key):
-    """(candidates in validation order, mutants.rank's counts or None when no mutant was run)."""
-    # the fastest validators: the reference, and the sources of the mutants (each is run on many inputs)
-    fastest = [p["code"] for p in sorted(validators, key=lambda p: cpu.get(p["submission_id"], 0.0))
-               if cpu.get(p["submission_id"], 0.0) <= mutants.MAX_SAMPLE_CPU_MS]
-    if not prm.mutants or not fastest:
-        return candidates, None
-    drawn = mutants.pick(fastest[: mutants.SOURCES], MUTANT_DRAWS * prm.mutants, seed_key)
-    alive = mutants.alive(box, drawn, samples, judged)[: prm.mutants]
-    return mutants.rank(box, fastest[0], alive, candidates, judged, exe.workers)
 
 
 def _read_code(path: Path, ids: list[str]) -> dict[str, str]:
