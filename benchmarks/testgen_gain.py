@@ -130,7 +130,8 @@ def main() -> None:
         + (f" --statements {args.statements}" if args.statements else "")
         + (f" --seeds {' '.join(map(str, seeds))}" if args.seeds else "") + "` "
         f"(data: `{root}`; params.yaml `tests`: candidates {prm.candidates}, max_tests {prm.max_tests}, "
-        f"max_same_output {prm.max_same_output}, max_rejected {prm.max_rejected}, validators {prm.validators}, "
+        f"max_same_output {prm.max_same_output}, max_rejected {prm.max_rejected}, mutants {prm.mutants}, "
+        f"validators {prm.validators}, "
         f"min_validators {prm.min_validators}, min_validators_specified {prm.min_validators_specified}, "
         f"heldout_fraction {prm.heldout_fraction}, max_time_fraction {prm.max_time_fraction}, unparsed "
         f"{prm.unparsed}, small_input_bytes {prm.small_input_bytes}, time_budget_s {prm.time_budget_s}; seed {seed}).",
@@ -159,6 +160,9 @@ def main() -> None:
         f"of {t['candidates']} candidates (by regime {t['kept_by_regime']}; {t['duplicate']} duplicates, "
         f"{t['out_of_spec']} out of spec, {t['too_large']} too large dropped before validation; {t['validated']} "
         f"validated, rejected: {rejected}; {t['not_validated']} not validated once max_tests were kept).",
+        f"- Boundary mutants (alive after the samples, over every problem): {t['mutants']['alive']}; caught by a "
+        f"candidate: {t['mutants']['caught']}; candidates validated early because they catch one first: "
+        f"{t['mutants']['catching_candidates']}.",
         f"- Kept inputs checked again against the parsed facts (problems whose format fits the samples): "
         f"{out_of_spec} of {in_spec_checked} outside a fact" + (f" ({out_of_spec_where})" if out_of_spec else "") + ".",
         f"- Cross-check: {len(cross['pass_rate'])} problems had held-out Accepted programs judged on their kept "
