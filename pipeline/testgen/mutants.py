@@ -129,7 +129,9 @@ def rank(box: Sandbox, reference: str, alive: list[str], candidates: list[tuple[
     mutant is run on the candidates of at most MUTANT_INPUT_BYTES in order until one catches it: its output
     differs from the reference's under the judge's comparison, or it fails where the reference ran. `alive`:
     mutants that pass the samples. Returns the order and counts: mutants alive, caught, candidates that catch
-    one, and `leading` (lead and catching candidates: validate_candidates never sets them aside)."""
+    one, and `leading` (lead and catching candidates: validate_candidates never sets them aside). The order
+    depends on the clock only where a run on a small input comes near MUTANT_TIME_MS (a loop that never ends
+    times out on any machine)."""
     limits = _limits(judged, MUTANT_TIME_MS)
     tried = [i for i, (_, text) in enumerate(candidates) if len(text.encode()) <= MUTANT_INPUT_BYTES]
     with ThreadPoolExecutor(workers, thread_name_prefix="mutants") as pool:
