@@ -8,9 +8,10 @@ range seen, strings over the characters seen, unconstrained strings as seen). Si
 elements, rows or characters) follow the candidate's regime: the first candidate is the maximum-size input
 (every size at its upper bound, values random: up to max_input_bytes), then every value at its maximum, then a
 minimum one, then random sizes with random, edge or small values, or small sizes with values tied to those drawn
-before them (relation: equal, +-1, sums and differences; all these scaled to small_input_bytes).
-Every candidate is aligned again and checked against every fact; one that breaks a fact is redrawn (a few times) and else dropped as out of spec, so no kept input breaks a parsed
-fact. Without a format that fits, the samples' layout is mutated (mutate.py) within the ranges they show.
+before them (relation: equal, +-1, sums and differences; all these scaled to small_input_bytes). Every candidate
+is aligned again and checked against every fact; one that breaks a fact is redrawn (a few times) and else
+dropped as out of spec, so no kept input breaks a parsed fact. Without a format that fits, the samples' layout
+is mutated (mutate.py) within the ranges they show.
 """
 from __future__ import annotations
 
@@ -151,7 +152,8 @@ class TemplateDraw:
         self.out = input_format.Aligned()
         self.groups: dict[tuple[str, str], set] = defaultdict(set)
         self.recent: deque[int] = deque(maxlen=16)  # the last ints drawn (relation regime)
-        self.sums: Counter = Counter()  # per base, the sum of its numbers drawn so far ("sum" facts)
+        self.summed = {f.ref.base for f in sp.facts if f.kind == "sum" and f.ref}  # bases a "sum" fact bounds
+        self.sums: Counter = Counter()  # per such base, the sum of its numbers drawn so far
         self.left = 0  # elements (or rows) of the current vector (or block) still to draw after this one
 
     def render(self) -> str:
@@ -250,10 +252,12 @@ class TemplateDraw:
             if (not distinct or token not in self.groups[group]) and token not in partners:
                 break
         self.groups[group].add(token)
-        value = constraints.number(token)
-        if value is not None and not stringy:
-            self.sums[ref.base] += value
-            if self.regime == "relation" and isinstance(value, int):
+        # only where they are read: a maximum-size draw has 10^5 tokens
+        if not stringy and (ref.base in self.summed or self.regime == "relation"):
+            value = constraints.number(token)
+            if value is not None and ref.base in self.summed:
+                self.sums[ref.base] += value
+            if isinstance(value, int) and self.regime == "relation":
                 self.recent.append(value)
         return token
 

@@ -367,8 +367,9 @@ def check(facts: list[Fact], aligned: Aligned) -> list[str]:
     for fact in facts:
         if fact.kind == "sum":  # m_1 + ... + m_N <= X: every element of the base, together
             values = [number(t) for r, t in by_base.get(fact.ref.base, ()) if r.sub is not None]
-            if values and None not in values and _in_range(sum(values), fact, Env(aligned)) is False:
-                bad.append(f"{fact.describe()} (sum={sum(values)})")
+            total = sum(values) if values and None not in values else None
+            if total is not None and _in_range(total, fact, Env(aligned)) is False:
+                bad.append(f"{fact.describe()} (sum={total})")
             continue
         if fact.kind in ("distinct", "sorted", "permutation"):
             for (base, _), elems in groups.items():

@@ -128,10 +128,9 @@ def rank(box: Sandbox, reference: str, alive: list[str], candidates: list[tuple[
     programs) where they were, then those on which a mutant is first caught, then the others, in order. Each
     mutant is run on the candidates of at most MUTANT_INPUT_BYTES in order until one catches it: its output
     differs from the reference's under the judge's comparison, or it fails where the reference ran. `alive`:
-    mutants that pass the samples. Returns the order and counts: mutants alive, caught, candidates that catch
-    one, and `leading` (lead and catching candidates: validate_candidates never sets them aside). The order
-    depends on the clock only where a run on a small input comes near MUTANT_TIME_MS (a loop that never ends
-    times out on any machine)."""
+    mutants that pass the samples. Returns the order and counts: mutants alive, caught, and candidates that
+    catch one (they follow the lead ones). The order depends on the clock only where a run on a small input
+    comes near MUTANT_TIME_MS (a loop that never ends times out on any machine)."""
     limits = _limits(judged, MUTANT_TIME_MS)
     tried = [i for i, (_, text) in enumerate(candidates) if len(text.encode()) <= MUTANT_INPUT_BYTES]
     with ThreadPoolExecutor(workers, thread_name_prefix="mutants") as pool:
@@ -150,6 +149,6 @@ def rank(box: Sandbox, reference: str, alive: list[str], candidates: list[tuple[
     lead = [i for i, (regime, _) in enumerate(candidates) if regime in LEAD_REGIMES]
     catchers = sorted({i for i in caught if i is not None} - set(lead))
     order = lead + catchers + [i for i in range(len(candidates)) if i not in lead and i not in catchers]
-    stats = {"alive": len(alive), "caught": sum(i is not None for i in caught), "catching_candidates": len(catchers),
-             "leading": len(lead) + len(catchers)}
+    stats = {"alive": len(alive), "caught": sum(i is not None for i in caught),
+             "catching_candidates": len(catchers)}
     return [candidates[i] for i in order], stats

@@ -81,9 +81,10 @@ def _generate(box, problem, own, accepted, prm, exe, seed, report) -> list[dict]
     candidates, dropped = draw.candidates(sp, [t["input"] for t in own], prm, seed, pid)
     candidates, report["mutants"] = mutants.prioritise(box, validators, cpu, candidates, samples, judged,
                                                        prm.mutants, exe.workers, f"{seed}:{pid}")
-    # the maximum-size (lead) candidates and those that catch a mutant are never set aside for their output
-    leading = (report["mutants"]["leading"] if report["mutants"]
-               else sum(regime in draw.LEAD_REGIMES for regime, _ in candidates))
+    # the maximum-size (lead) candidates and those that catch a mutant (next in order) are never set aside for
+    # their output
+    leading = (sum(regime in draw.LEAD_REGIMES for regime, _ in candidates)
+               + (report["mutants"]["catching_candidates"] if report["mutants"] else 0))
     tests, counts, stopped = validate_candidates(
         box, [p["code"] for p in validators], candidates, judged, prm, exe.workers, leading
     )
@@ -163,7 +164,7 @@ def totals(report: dict) -> dict:
             out[key] += r[key]
         rejected.update(r["rejected"])
         regimes.update(r["kept_by_regime"])
-        caught.update({k: v for k, v in (r["mutants"] or {}).items() if k != "leading"})
+        caught.update(r["mutants"] or {})
         out["problems"] += 1
         out["problems_with_generated"] += r["kept"] > 0
         out["problems_skipped"] += r["skipped"] is not None

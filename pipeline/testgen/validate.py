@@ -150,9 +150,9 @@ def validate_candidates(box: Sandbox, codes: list[str], candidates: list[tuple[s
     Rare answers first: a valid test whose expected output already is that of max_same_output kept tests is set
     aside while candidates remain (a yes/no problem's eighth "No" tells less than its first "Yes": boundary bugs
     sit on the rare side), and set-aside tests fill the slots left at the end, in order; the first `leading`
-    candidates (maximum-size ones, and those that catch a mutant: mutants.rank) are never set aside. Returns the kept tests
-    ({input, output, source}), outcome counts (kept, surplus, rejection reasons, not_validated, kept_<regime>)
-    and what stopped validation early, if anything."""
+    candidates (maximum-size ones, and those that catch a mutant: mutants.rank) are never set aside. Returns
+    the kept tests ({input, output, source}), outcome counts (kept, surplus, rejection reasons, not_validated,
+    kept_<regime>) and what stopped validation early, if anything."""
     kept, spare, counts, stopped = [], [], Counter(), None
     same: Counter = Counter()
     start = time.monotonic()
